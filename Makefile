@@ -1,0 +1,50 @@
+# huzhu — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HUZHU_DATA_DIR ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test lint check messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Editable for development; .ci/run also checks a plain `pip install .`.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/huzhu migrate --no-input
+	$(BIN)/huzhu demo
+	@echo ""
+	@echo "工作人员控制台 Staff console:  http://$(HOST):$(PORT)/console/"
+	@echo "职工移动端   Member portal:   http://$(HOST):$(PORT)/m/"
+	@echo ""
+	DEBUG=$${DEBUG:-0} $(BIN)/huzhu runserver $(HOST):$(PORT)
+
+lint: install-test
+	$(BIN)/ruff check huzhu tests benchmarks
+	$(BIN)/ruff format --check huzhu tests benchmarks
+
+check: install-test
+	$(BIN)/huzhu makemigrations --check --dry-run
+
+test: lint check
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+messages: install-test
+	cd huzhu && ../$(BIN)/huzhu makemessages -l zh_Hans --no-obsolete && ../$(BIN)/huzhu compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) build *.egg-info

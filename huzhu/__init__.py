@@ -1,0 +1,1 @@
+"""huzhu: the Wujin District employee medical mutual-aid system."""

@@ -1,0 +1,53 @@
+"""Staff roles (SPEC §0) and what each may do. One table, read by the access checks."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("district admin")
+    ORG_ADMIN = "org_admin", _("organizing-unit admin")
+    GRASSROOTS_CLERK = "grassroots_clerk", _("grassroots clerk")
+    AGENCY = "agency", _("service agency")
+    FINANCE = "finance", _("finance")
+    AUDITOR = "auditor", _("auditor")
+
+
+# The unit kinds a role may be attached to; scope is always that unit's subtree, so a
+# role attached to the district sees everything (SPEC S1).
+ROLE_UNIT_KINDS = {
+    Role.DISTRICT_ADMIN: {"district"},
+    Role.FINANCE: {"district"},
+    Role.AUDITOR: {"district"},
+    Role.AGENCY: {"district", "organizing"},
+    Role.ORG_ADMIN: {"organizing"},
+    Role.GRASSROOTS_CLERK: {"grassroots"},
+}
+
+SECOND_FACTOR_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE}
+READ_ONLY_ROLES = {Role.AUDITOR}
+FULL_IDENTITY_ROLES = {
+    Role.DISTRICT_ADMIN,
+    Role.ORG_ADMIN,
+    Role.GRASSROOTS_CLERK,
+    Role.AGENCY,
+    Role.AUDITOR,
+}
+TARGET_EDITOR_ROLES = {Role.DISTRICT_ADMIN}
+AUDIT_READER_ROLES = {Role.DISTRICT_ADMIN, Role.AUDITOR}
+
+
+def needs_second_factor(role: str) -> bool:
+    return role in SECOND_FACTOR_ROLES
+
+
+def can_view_full_identity(role: str) -> bool:
+    return role in FULL_IDENTITY_ROLES
+
+
+def can_edit_targets(role: str) -> bool:
+    return role in TARGET_EDITOR_ROLES
+
+
+def can_read_audit(role: str) -> bool:
+    return role in AUDIT_READER_ROLES

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HuzhuConfig(AppConfig):
+    name = "huzhu"
+    verbose_name = "huzhu"

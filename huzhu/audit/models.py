@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One row per change, export, upload, sign-in or full view of sensitive data (SPEC S3).
+
+    Append-only: nothing in the code updates or deletes a row, and a database trigger
+    (see the migration) refuses UPDATE everywhere and DELETE on PostgreSQL.
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff user"),
+    )
+    actor_member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    # Kept as text too, so the log still reads right if a name changes later.
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # The unit the object belongs to, so an organizing unit can read its own subtree's log.
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The log page filtered by object: "what happened to this member".
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

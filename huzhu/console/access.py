@@ -1,0 +1,50 @@
+"""The decorator every console view wears: signed in, a staff role, and the second factor
+where the role needs one (SPEC S4)."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from huzhu.accounts import roles
+
+
+def staff_view(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.role or not user.unit_id:
+            raise PermissionDenied
+        if roles.needs_second_factor(user.role) and not user.is_verified():
+            return redirect("console:otp")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require(check):
+    """Refuse the request unless `check(role)` holds, e.g. @require(roles.can_read_audit)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not check(request.user.role):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def console_context(request):
+    user = request.user
+    role = getattr(user, "role", "") if user.is_authenticated else ""
+    return {
+        "can_read_audit": roles.can_read_audit(role),
+        "can_edit_targets": roles.can_edit_targets(role),
+        "can_view_full_identity": roles.can_view_full_identity(role),
+    }

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from huzhu.console import views, views_auth
+
+app_name = "console"
+urlpatterns = [
+    path("login/", views_auth.LoginView.as_view(), name="login"),
+    path("logout/", views_auth.LogoutView.as_view(), name="logout"),
+    path("otp/", views_auth.otp_view, name="otp"),
+    path("", views.dashboard, name="dashboard"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/import", views.targets_import, name="targets_import"),
+    path("units/", views.units, name="units"),
+    path("members/", views.members, name="members"),
+    path("members/<int:pk>/", views.member, name="member"),
+    path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
+    path("audit/", views.audit, name="audit"),
+]

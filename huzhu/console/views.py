@@ -1,0 +1,218 @@
+"""Staff console pages: parse the request, call one selector or service, render."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from huzhu.accounts import roles
+from huzhu.accounts.access import scoped
+from huzhu.audit.models import AuditEvent
+from huzhu.audit.services import record_event
+from huzhu.console.access import require, staff_view
+from huzhu.members import selectors as member_selectors
+from huzhu.members.services import reveal_identity
+from huzhu.org import selectors as org_selectors
+from huzhu.org.reports import report_workbook
+from huzhu.org.rules import TargetFileError, completion_rate, parse_target_table
+from huzhu.org.services import import_targets
+from huzhu.tabular import TableError, read_rows
+
+
+def _year(request, years: list[int]) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return years[0] if years else datetime.date.today().year
+
+
+@require_GET
+@staff_view
+def dashboard(request):
+    years = org_selectors.target_years()
+    # Default to the latest year with completed counts, so the chart shows real progress.
+    with_progress = [y for y in years if org_selectors.completed_counts(y)]
+    default = with_progress[0] if with_progress else (years[0] if years else None)
+    year = _year(request, years) if "year" in request.GET else default
+    rows = org_selectors.progress(year, request.user) if year else []
+    total_target = sum(r.target or 0 for r in rows)
+    total_completed = sum(r.completed for r in rows)
+    context = {
+        "years": years,
+        "year": year,
+        "rows": rows,
+        "total_target": total_target,
+        "total_completed": total_completed,
+        "total_rate": completion_rate(total_completed, total_target),
+        "member_count": member_selectors.members_for(request.user).count(),
+        "chart": _chart([r for r in rows if r.target]),
+    }
+    return render(request, "console/dashboard.html", context)
+
+
+CHART_ROW = 26
+CHART_LABEL = 130
+CHART_WIDTH = 560
+
+
+def _chart(rows) -> dict | None:
+    """Geometry of the completion-rate bar chart (inline SVG: no script, no CDN)."""
+    if not rows:
+        return None
+    scale = max(100.0, *(r.percent for r in rows))
+    bars = [
+        {
+            "row": r,
+            "y": i * CHART_ROW,
+            "width": round(r.percent / scale * CHART_WIDTH, 1),
+            "done": r.percent >= 100,
+        }
+        for i, r in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "height": len(rows) * CHART_ROW + 24,
+        "label_x": CHART_LABEL - 8,
+        "bar_x": CHART_LABEL,
+        "bar_width": CHART_WIDTH,
+        "hundred_x": CHART_LABEL + round(100 / scale * CHART_WIDTH, 1),
+        "text_x": CHART_LABEL + CHART_WIDTH + 8,
+        "axis_y": len(rows) * CHART_ROW + 14,
+    }
+
+
+@require_GET
+@staff_view
+def targets(request):
+    years = org_selectors.target_years()
+    year = _year(request, years)
+    report = org_selectors.target_report(year, request.user)
+    if request.GET.get("format") == "xlsx":
+        record_event(
+            action="targets.export",
+            actor=request.user,
+            request=request,
+            unit_path=request.user.unit_path,
+            summary=f"{year}",
+            data={"year": year},
+        )
+        response = HttpResponse(
+            report_workbook(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f"attachment; filename=targets-{year}.xlsx"
+        return response
+    return render(request, "console/targets.html", {"report": report, "years": years, "year": year})
+
+
+@require_POST
+@staff_view
+@require(roles.can_edit_targets)
+def targets_import(request):
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a targets file to upload."))
+        return redirect("console:targets")
+    try:
+        parsed = parse_target_table(read_rows(upload.read(), upload.name))
+    except TableError as exc:
+        messages.error(request, str(exc))
+        return redirect("console:targets")
+    except TargetFileError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+        messages.error(request, _("Nothing was imported."))
+        return redirect("console:targets")
+    with transaction.atomic():
+        record_event(
+            action="upload",
+            actor=request.user,
+            request=request,
+            unit_path=request.user.unit_path,
+            summary=upload.name,
+            data={"kind": "targets", "size": upload.size},
+        )
+        result = import_targets(
+            actor=request.user, parsed=parsed, source=upload.name, request=request
+        )
+    messages.success(
+        request,
+        _("Imported the %(year)s targets: %(units)s organizing units (%(created)s new).")
+        % {"year": result["year"], "units": result["units"], "created": result["created_units"]},
+    )
+    return redirect(f"{reverse('console:targets')}?year={result['year']}")
+
+
+@require_GET
+@staff_view
+def units(request):
+    units = org_selectors.units_for(request.user).order_by("path")
+    counts = dict(
+        member_selectors.members_for(request.user)
+        .values_list("unit_path")
+        .annotate(n=Count("id"))
+        .values_list("unit_path", "n")
+    )
+    depth0 = request.user.unit.path.count("/")
+    rows = [
+        {
+            "unit": u,
+            "indent": (u.path.count("/") - depth0) * 20,
+            "members": sum(c for p, c in counts.items() if p.startswith(u.path)),
+        }
+        for u in sorted(units, key=lambda u: _tree_key(u, units))
+    ]
+    return render(request, "console/units.html", {"rows": rows})
+
+
+def _tree_key(unit, units):
+    by_id = {u.pk: u for u in units}
+    chain = [int(p) for p in unit.path.strip("/").split("/")]
+    return [(by_id[i].position, by_id[i].name) if i in by_id else (0, "") for i in chain]
+
+
+@require_GET
+@staff_view
+def members(request):
+    query = request.GET.get("q", "")
+    found = member_selectors.search_members(request.user, query).order_by("unit_path", "name")
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "console/members.html", {"page": page, "q": query})
+
+
+@require_GET
+@staff_view
+def member(request, pk: int):
+    found = member_selectors.member_for(request.user, pk)
+    return render(request, "console/member.html", {"member": found})
+
+
+@require_POST
+@staff_view
+@require(roles.can_view_full_identity)
+def member_reveal(request, pk: int):
+    found = member_selectors.member_for(request.user, pk)
+    clear = reveal_identity(actor=request.user, member=found, request=request)
+    return render(request, "console/_identity.html", {"member": found, "clear": clear})
+
+
+@require_GET
+@staff_view
+@require(roles.can_read_audit)
+def audit(request):
+    events = scoped(AuditEvent.objects.select_related("actor_user"), request.user, "unit_path")
+    if request.user.unit.kind == "district":
+        # District users also see events that belong to no unit (sign-in failures, system).
+        events = AuditEvent.objects.select_related("actor_user")
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "console/audit.html", {"page": page, "action": action})

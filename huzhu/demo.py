@@ -1,0 +1,146 @@
+"""Demo data: the 附件1 units and targets, grassroots unions, one user per role and a few
+hundred members with valid generated ID numbers. Deterministic, so screenshots and
+walk-throughs look the same on every machine."""
+
+import base64
+import random
+from dataclasses import dataclass
+from importlib import resources
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from huzhu.accounts.models import User
+from huzhu.accounts.roles import Role, needs_second_factor
+from huzhu.members.rules import id_check_char
+from huzhu.members.services import MemberInput, create_member
+from huzhu.org.models import Unit, UnitKind
+from huzhu.org.rules import parse_target_table
+from huzhu.org.services import create_unit, district, import_targets
+from huzhu.tabular import read_rows
+
+DEMO_PASSWORD = "huzhu-demo-2022"
+MEMBER_COUNT = 300
+WUJIN_REGION = "320412"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾蒋蔡"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玲兰志鹏飞晨宇浩然欣怡"
+COMPANIES = [
+    "机械有限公司",
+    "纺织有限公司",
+    "电子科技有限公司",
+    "建设工程有限公司",
+    "新材料有限公司",
+    "精密制造有限公司",
+    "医药有限公司",
+    "物流有限公司",
+]
+PLACE_WORDS = "常武湖滆淹嘉礼雪鸣阳凤翔恒泰瑞丰华星宏远"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    unit_name: str
+    display_name: str
+
+
+DEMO_USERS = [
+    DemoUser("district", Role.DISTRICT_ADMIN, "武进区总工会", "区总工会权益保障部"),
+    DemoUser("hutang", Role.ORG_ADMIN, "湖塘镇", "湖塘镇总工会"),
+    DemoUser("hutang_clerk", Role.GRASSROOTS_CLERK, "", "湖塘镇基层工会干事"),
+    DemoUser("niutang", Role.ORG_ADMIN, "牛塘镇", "牛塘镇总工会"),
+    DemoUser("agency", Role.AGENCY, "武进区总工会", "人保公司经办"),
+    DemoUser("finance", Role.FINANCE, "武进区总工会", "互助保障中心财务"),
+    DemoUser("auditor", Role.AUDITOR, "武进区总工会", "审计"),
+]
+
+
+def generated_id_number(rng: random.Random) -> str:
+    birth = f"{rng.randint(1966, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    first17 = f"{WUJIN_REGION}{birth}{rng.randint(0, 999):03d}"
+    return first17 + id_check_char(first17)
+
+
+def load_demo() -> dict:
+    """Load everything into an empty database; returns what to print."""
+    rng = random.Random(2022)  # noqa: S311 - demo data, not secrets
+    with transaction.atomic():
+        root = district()
+        content = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
+        import_targets(
+            actor=None,
+            parsed=parse_target_table(read_rows(content, "targets.csv")),
+            source="targets-2022.csv",
+        )
+        grassroots = []
+        for unit in Unit.objects.filter(kind=UnitKind.ORGANIZING).order_by("position"):
+            for number in range(3):
+                name = (
+                    f"{unit.name}{rng.choice(PLACE_WORDS)}{rng.choice(PLACE_WORDS)}"
+                    f"{COMPANIES[(unit.position + number) % len(COMPANIES)]}工会"
+                )
+                grassroots.append(
+                    create_unit(
+                        actor=None,
+                        name=name,
+                        kind=UnitKind.GRASSROOTS,
+                        parent=unit,
+                        position=number + 1,
+                    )
+                )
+        hutang = Unit.objects.get(name="湖塘镇")
+        hutang_first = Unit.objects.filter(parent=hutang).order_by("position").first()
+        keys = {}
+        for demo in DEMO_USERS:
+            unit = (
+                hutang_first
+                if demo.role == Role.GRASSROOTS_CLERK
+                else (
+                    root if demo.unit_name == root.name else Unit.objects.get(name=demo.unit_name)
+                )
+            )
+            user = User.objects.create_user(
+                username=demo.username,
+                password=DEMO_PASSWORD,
+                role=demo.role,
+                unit=unit,
+                display_name=demo.display_name,
+            )
+            if needs_second_factor(demo.role):
+                device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+                keys[demo.username] = base64.b32encode(device.bin_key).decode()
+        # Most members sit in 湖塘镇 and 牛塘镇, so the access personas have people to see.
+        weighted = [g for g in grassroots if g.parent_id in (hutang.pk,)] * 8 + grassroots
+        for index in range(MEMBER_COUNT):
+            unit = hutang_first if index == 0 else rng.choice(weighted)
+            name = rng.choice(SURNAMES) + "".join(
+                rng.choice(GIVEN) for _ in range(rng.randint(1, 2))
+            )
+            create_member(
+                actor=None,
+                unit=unit,
+                data=MemberInput(
+                    name=name,
+                    id_number=generated_id_number(rng),
+                    phone=f"139{index:08d}",
+                    union_card=f"623166{index:013d}",
+                    employer_name=unit.name.removesuffix("工会"),
+                    insurance_scope="other_province" if index % 17 == 5 else "jiangsu",
+                ),
+            )
+    return {"keys": keys}
+
+
+def demo_logins() -> list[str]:
+    lines = [f"  密码 password: {DEMO_PASSWORD}"]
+    for demo in DEMO_USERS:
+        user = User.objects.filter(username=demo.username).first()
+        if user is None:
+            continue
+        extra = ""
+        if needs_second_factor(user.role):
+            extra = f"  (二次验证 second factor: huzhu totp {user.username})"
+        lines.append(f"  {user.username:<13} {user.get_role_display()} · {user.unit}{extra}")
+    lines.append("  会员 member: 手机号 13900000000，验证码见服务日志 (code in the server log)")
+    return lines

@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InsuranceScope(models.TextChoices):
+    """SPEC M7: where the member's basic medical insurance is; it decides claim rules."""
+
+    JIANGSU = "jiangsu", _("Jiangsu")
+    OTHER_PROVINCE = "other_province", _("outside Jiangsu")
+
+
+class Member(models.Model):
+    """One record per resident ID number (SPEC M1).
+
+    ID, phone and union card numbers are never stored in clear: `*_encrypted` holds the
+    Fernet token, `*_hash` the keyed hash used for lookups and uniqueness, `*_masked` what
+    lists show (SPEC S2).
+    """
+
+    name = models.CharField(_("name"), max_length=30)
+    id_number_encrypted = models.TextField()
+    id_number_hash = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=18)
+    phone_encrypted = models.TextField(blank=True)
+    # Not unique: family members sometimes share one phone.
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    union_card_encrypted = models.TextField(blank=True)
+    union_card_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    union_card_masked = models.CharField(_("union card"), max_length=19, blank=True)
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("grassroots union"),
+    )
+    # Copy of unit.path: scoping every member list to a subtree is one indexed prefix query.
+    unit_path = models.CharField(max_length=255, db_index=True, editable=False)
+    employer_name = models.CharField(_("employer"), max_length=100, blank=True)
+    has_basic_insurance = models.BooleanField(_("has basic medical insurance"), default=True)
+    insurance_scope = models.CharField(
+        _("insurance scope"),
+        max_length=20,
+        choices=InsuranceScope.choices,
+        default=InsuranceScope.JIANGSU,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["unit_path", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
+
+class LoginCode(models.Model):
+    """A one-time code sent to a member's phone (SPEC S4). Rows double as the rate-limit
+    record, so limits hold across web processes without a shared cache."""
+
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "codes sent to this phone in the last hour" and "the latest code for this phone".
+            models.Index(fields=["phone_hash", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"

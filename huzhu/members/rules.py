@@ -1,0 +1,190 @@
+"""Validation and normalisation of what people type for a member (SPEC M2–M5).
+
+Each `clean_*` function returns the normalised value or raises `InvalidValue` whose
+message (Chinese, through the catalog) names the problem. The roster importer, the staff
+forms and the member portal all call these, so a value is judged the same everywhere.
+"""
+
+import datetime
+import re
+
+from django.utils.translation import gettext as _
+
+from huzhu.tabular import normalize_width
+
+
+class InvalidValue(ValueError):
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+# GB/T 2260 province-level codes: the first two digits of every real ID number.
+PROVINCE_CODES = {
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
+}
+WHITESPACE = re.compile(r"\s+")
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def clean_id_number(raw: str, *, today: datetime.date | None = None) -> str:
+    """SPEC M2: an 18-character resident ID with a valid birth date and check character."""
+    value = WHITESPACE.sub("", normalize_width(str(raw or ""))).upper()
+    if not value:
+        raise InvalidValue(_("Enter the ID number."))
+    if len(value) == 15 and value.isdigit():
+        raise InvalidValue(
+            _("This is an old 15-digit ID number: enter the 18-digit number on the ID card.")
+        )
+    if len(value) != 18:
+        raise InvalidValue(
+            _("An ID number has 18 characters; this one has %(count)s.") % {"count": len(value)}
+        )
+    if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
+        raise InvalidValue(_("An ID number is 17 digits followed by a digit or X."))
+    if value[:2] not in PROVINCE_CODES:
+        raise InvalidValue(_("The ID number does not start with a valid region code."))
+    try:
+        birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise InvalidValue(
+            _("The birth date in the ID number (%(date)s) is not a real date.")
+            % {"date": value[6:14]}
+        ) from None
+    if birth > (today or datetime.date.today()) or birth.year < 1900:
+        raise InvalidValue(
+            _("The birth date in the ID number (%(date)s) is impossible.")
+            % {"date": birth.isoformat()}
+        )
+    if id_check_char(value[:17]) != value[17]:
+        raise InvalidValue(
+            _(
+                "The last character (check character) of the ID number is wrong: "
+                "please check the number."
+            )
+        )
+    return value
+
+
+def birth_date_of(id_number: str) -> datetime.date:
+    return datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def clean_phone(raw: str) -> str:
+    """SPEC M3: a mainland mobile number; +86, 86, spaces and dashes are removed."""
+    value = PHONE_SEPARATORS.sub("", normalize_width(str(raw or "")))
+    if not value:
+        raise InvalidValue(_("Enter the mobile phone number."))
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("86") and len(value) == 13:
+        value = value[2:]
+    if not value.isdigit():
+        raise InvalidValue(_("A mobile phone number contains only digits."))
+    if value.startswith("0"):
+        raise InvalidValue(_("This looks like a landline number: enter a mobile phone number."))
+    if len(value) != 11:
+        raise InvalidValue(
+            _("A mobile phone number has 11 digits; this one has %(count)s.")
+            % {"count": len(value)}
+        )
+    if not MOBILE.match(value):
+        raise InvalidValue(_("A mobile phone number starts with 13 to 19."))
+    return value
+
+
+def clean_union_card(raw: str) -> str:
+    """SPEC M4: 16 to 19 digits once spaces are removed."""
+    value = PHONE_SEPARATORS.sub("", normalize_width(str(raw or "")))
+    if not value:
+        raise InvalidValue(_("Enter the union card number."))
+    if not value.isdigit():
+        raise InvalidValue(_("A union card number contains only digits."))
+    if not 16 <= len(value) <= 19:
+        raise InvalidValue(
+            _("A union card number has 16 to 19 digits; this one has %(count)s.")
+            % {"count": len(value)}
+        )
+    return value
+
+
+MIDDLE_DOTS = re.compile(r"[•・･．.∙⋅]")
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef〇"
+NAME = re.compile(rf"^[{CJK}A-Za-z·]+( [A-Za-z·]+)*$")
+HAS_CJK = re.compile(rf"[{CJK}]")
+
+
+def clean_name(raw: str) -> str:
+    """SPEC M5: 2 to 30 Chinese characters, letters or the middle dot '·'."""
+    value = MIDDLE_DOTS.sub("·", normalize_width(str(raw or "")).strip())
+    # Rosters often pad two-character names ("张  三"); spaces never belong in a Chinese name.
+    value = WHITESPACE.sub("", value) if HAS_CJK.search(value) else WHITESPACE.sub(" ", value)
+    if not value:
+        raise InvalidValue(_("Enter the name."))
+    if not NAME.match(value) or value.startswith("·") or value.endswith("·"):
+        raise InvalidValue(
+            _("A name may contain only Chinese characters, letters and the middle dot “·”.")
+        )
+    if not 2 <= len(value) <= 30:
+        raise InvalidValue(
+            _("A name has 2 to 30 characters; this one has %(count)s.") % {"count": len(value)}
+        )
+    return value
+
+
+def mask_id_number(value: str) -> str:
+    """SPEC S2: 320412********1234."""
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """SPEC S2: 138****5678."""
+    return value[:3] + "****" + value[-4:]
+
+
+def mask_card(value: str) -> str:
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

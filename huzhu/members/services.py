@@ -1,0 +1,225 @@
+"""Writes to members: every change in one transaction with its audit row."""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huzhu.audit.services import record_event
+from huzhu.members import crypto
+from huzhu.members.models import InsuranceScope, LoginCode, Member
+from huzhu.members.rules import (
+    InvalidValue,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    clean_union_card,
+    mask_card,
+    mask_id_number,
+    mask_phone,
+)
+from huzhu.members.sms import send_sms
+from huzhu.org.models import Unit, UnitKind
+
+
+class MemberError(Exception):
+    """Field name → Chinese message, for a form or a roster row."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    name: str
+    id_number: str
+    phone: str
+    union_card: str
+    employer_name: str = ""
+    has_basic_insurance: bool = True
+    insurance_scope: str = InsuranceScope.JIANGSU
+
+
+def clean_member_input(data: MemberInput) -> tuple[dict[str, str], dict[str, str]]:
+    """(clean values, errors) — every field checked, so all problems show at once."""
+    cleaned: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    checks = {
+        "name": (clean_name, data.name),
+        "id_number": (clean_id_number, data.id_number),
+        "phone": (clean_phone, data.phone),
+        "union_card": (clean_union_card, data.union_card),
+    }
+    for field, (clean, raw) in checks.items():
+        try:
+            cleaned[field] = clean(raw)
+        except InvalidValue as exc:
+            errors[field] = exc.message
+    if data.insurance_scope not in InsuranceScope.values:
+        errors["insurance_scope"] = _("Unknown insurance scope.")
+    return cleaned, errors
+
+
+def _identity_fields(cleaned: dict[str, str]) -> dict[str, str]:
+    return {
+        "id_number_encrypted": crypto.encrypt(cleaned["id_number"]),
+        "id_number_hash": crypto.lookup_hash("id", cleaned["id_number"]),
+        "id_number_masked": mask_id_number(cleaned["id_number"]),
+        "phone_encrypted": crypto.encrypt(cleaned["phone"]),
+        "phone_hash": crypto.lookup_hash("phone", cleaned["phone"]),
+        "phone_masked": mask_phone(cleaned["phone"]),
+        "union_card_encrypted": crypto.encrypt(cleaned["union_card"]),
+        "union_card_hash": crypto.lookup_hash("card", cleaned["union_card"]),
+        "union_card_masked": mask_card(cleaned["union_card"]),
+    }
+
+
+def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Member:
+    """Register a member under a grassroots union (or an employer below one)."""
+    if unit.kind not in (UnitKind.GRASSROOTS, UnitKind.EMPLOYER):
+        raise MemberError({"unit": _("Members belong to a grassroots union.")})
+    cleaned, errors = clean_member_input(data)
+    if errors:
+        raise MemberError(errors)
+    fields = _identity_fields(cleaned)
+    if Member.objects.filter(id_number_hash=fields["id_number_hash"]).exists():
+        raise MemberError({"id_number": _("A member with this ID number already exists.")})
+    if Member.objects.filter(union_card_hash=fields["union_card_hash"]).exists():
+        # SPEC M4: one union card belongs to one member.
+        raise MemberError({"union_card": _("This union card already belongs to another member.")})
+    try:
+        with transaction.atomic():
+            member = Member.objects.create(
+                name=cleaned["name"],
+                unit=unit,
+                unit_path=unit.path,
+                employer_name=data.employer_name.strip(),
+                has_basic_insurance=data.has_basic_insurance,
+                insurance_scope=data.insurance_scope,
+                **fields,
+            )
+            record_event(
+                action="member.create",
+                actor=actor,
+                target=member,
+                request=request,
+                summary=f"{member.name} {member.id_number_masked}",
+            )
+    except IntegrityError:
+        # Two uploads racing on the same ID or card: the constraint decides, same message.
+        raise MemberError(
+            {"id_number": _("A member with this ID number or union card already exists.")}
+        ) from None
+    return member
+
+
+def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
+    """The clear ID, phone and card numbers; each call is written to the audit log (S2)."""
+    with transaction.atomic():
+        record_event(
+            action="member.reveal",
+            actor=actor,
+            target=member,
+            request=request,
+            summary=f"{member.name} {member.id_number_masked}",
+        )
+    return {
+        "id_number": crypto.decrypt(member.id_number_encrypted),
+        "phone": crypto.decrypt(member.phone_encrypted) if member.phone_encrypted else "",
+        "union_card": (
+            crypto.decrypt(member.union_card_encrypted) if member.union_card_encrypted else ""
+        ),
+    }
+
+
+# --- member sign-in with a one-time code -------------------------------------------------
+
+
+class SignInError(Exception):
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+def _code_hash(phone_hash: str, code: str) -> str:
+    return crypto.lookup_hash("otp", f"{phone_hash}:{code}")
+
+
+def request_login_code(*, phone: str, ip: str | None) -> None:
+    """Send a code to a registered phone. An unknown phone gets the same answer and no
+    message, so the form does not reveal who is a member."""
+    try:
+        phone = clean_phone(phone)
+    except InvalidValue as exc:
+        raise SignInError(exc.message) from None
+    phone_hash = crypto.lookup_hash("phone", phone)
+    now = timezone.now()
+    with transaction.atomic():
+        recent = LoginCode.objects.filter(
+            phone_hash=phone_hash, created_at__gte=now - timedelta(hours=1)
+        )
+        latest = recent.order_by("-created_at").first()
+        wait = settings.HUZHU_OTP_RESEND_SECONDS
+        if latest and (now - latest.created_at).total_seconds() < wait:
+            raise SignInError(
+                _("A code was sent less than a minute ago: please wait before asking again.")
+            )
+        if recent.count() >= settings.HUZHU_OTP_PER_HOUR or (
+            ip
+            and LoginCode.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count()
+            >= 30
+        ):
+            raise SignInError(_("Too many codes were requested: please try again in an hour."))
+        code = f"{secrets.randbelow(10**6):06d}"
+        LoginCode.objects.create(
+            phone_hash=phone_hash,
+            code_hash=_code_hash(phone_hash, code),
+            ip=ip,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.HUZHU_OTP_TTL_SECONDS),
+        )
+        if Member.objects.filter(phone_hash=phone_hash).exists():
+            text = _(
+                "Your sign-in code for the Wujin mutual-aid scheme is %(code)s, "
+                "valid for 5 minutes. Do not tell it to anyone."
+            ) % {"code": code}
+            transaction.on_commit(lambda: send_sms(phone, text))
+
+
+def verify_login_code(*, phone: str, code: str, request=None) -> list[Member]:
+    """The members registered with this phone, once the code is right."""
+    try:
+        phone = clean_phone(phone)
+    except InvalidValue as exc:
+        raise SignInError(exc.message) from None
+    phone_hash = crypto.lookup_hash("phone", phone)
+    wrong = SignInError(_("The code is wrong or has expired."))
+    with transaction.atomic():
+        login = (
+            LoginCode.objects.select_for_update()
+            .filter(phone_hash=phone_hash, used_at=None, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if login is None or login.attempts >= settings.HUZHU_OTP_MAX_ATTEMPTS:
+            raise wrong
+        matched = hmac.compare_digest(login.code_hash, _code_hash(phone_hash, code.strip()))
+        # A wrong try is counted and committed before the error leaves this block.
+        if matched:
+            login.used_at = timezone.now()
+            login.save(update_fields=["used_at"])
+        else:
+            login.attempts += 1
+            login.save(update_fields=["attempts"])
+        members = list(Member.objects.filter(phone_hash=phone_hash)) if matched else []
+        for member in members:
+            record_event(action="member.sign_in", member=member, target=member, request=request)
+    if not members:
+        raise wrong
+    return members

@@ -1,0 +1,89 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", _("district union")
+    ORGANIZING = "organizing", _("organizing unit")
+    GRASSROOTS = "grassroots", _("grassroots union")
+    EMPLOYER = "employer", _("employer")
+
+
+# Which kind of unit may sit under which (SPEC T1).
+CHILD_KINDS = {
+    UnitKind.DISTRICT: {UnitKind.ORGANIZING},
+    UnitKind.ORGANIZING: {UnitKind.GRASSROOTS},
+    UnitKind.GRASSROOTS: {UnitKind.EMPLOYER},
+    UnitKind.EMPLOYER: set(),
+}
+
+
+class Unit(models.Model):
+    """A node of the union tree: district → organizing units → grassroots unions → employers.
+
+    `path` is the materialised chain of ids ("/1/9/130/"), so "this unit's subtree" is one
+    indexed prefix query (SPEC S1).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    # 序号 of 附件1, so reports list units in the notice's order.
+    position = models.PositiveIntegerField(_("number"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unit_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(kind="district"), name="unit_one_district"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unit_path(self) -> str:
+        return self.path
+
+    def is_within(self, other: "Unit") -> bool:
+        return self.path.startswith(other.path)
+
+    def organizing_unit(self) -> "Unit | None":
+        """The organizing unit above (or equal to) this unit; None for the district."""
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        if self.kind == UnitKind.ORGANIZING:
+            return self
+        if len(ids) < 2:
+            return None
+        return Unit.objects.get(pk=ids[1])
+
+
+class Target(models.Model):
+    """An organizing unit's target for one scheme year (SPEC T2) and, for years before the
+    system held enrollments, the completed count as imported from 附件1 (SPEC T3)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("scheme year"))
+    target = models.PositiveIntegerField(_("target"), null=True, blank=True)
+    imported_completed = models.PositiveIntegerField(
+        _("completed (imported)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["year", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="target_one_per_unit_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"

@@ -1,0 +1,184 @@
+"""Rules of organisation and targets (SPEC T1–T5) as plain functions."""
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from huzhu.tabular import normalize_width, parse_whole_number
+
+
+def completion_rate(completed: int | None, target: int | None) -> str:
+    """SPEC T4: completed / target × 100, half-up to 2 decimals, with '%'; '' without target."""
+    if not target:
+        return ""
+    rate = (Decimal(completed or 0) * 100 / Decimal(target)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    return f"{rate}%"
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    line: int  # row number in the file, 1-based, as a spreadsheet shows it
+    position: int
+    unit_name: str
+    previous_target: int | None
+    previous_completed: int | None
+    target: int | None
+
+
+@dataclass(frozen=True)
+class TargetFile:
+    year: int
+    rows: list[TargetRow]
+
+
+class TargetFileError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+# Checked in this order: "2022年计划任务数" must not be read as last year's "任务数".
+HEADER_PATTERNS = (
+    ("position", re.compile(r"^序号$")),
+    ("unit", re.compile(r"^(所属单位|单位名称|单位)$")),
+    ("target", re.compile(r"^(\d{4})年计划任务数$")),
+    ("previous_target", re.compile(r"^(\d{4})年任务数$")),
+    ("previous_completed", re.compile(r"^(\d{4})年完成数$")),
+    ("rate", re.compile(r"^完成率%?$")),
+)
+TOTAL_LABELS = {"合计", "总计"}
+
+
+def _clean_header(cell: str) -> str:
+    return normalize_width(cell).replace(" ", "")
+
+
+def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
+    """Column index per field, and the plan year named by the header."""
+    columns: dict[str, int] = {}
+    years: dict[str, int] = {}
+    errors = []
+    for index, raw in enumerate(header):
+        name = _clean_header(raw)
+        if not name:
+            continue
+        for key, pattern in HEADER_PATTERNS:
+            match = pattern.match(name)
+            if match:
+                columns[key] = index
+                if match.groups() and match.group(1).isdigit():
+                    years[key] = int(match.group(1))
+                break
+        else:
+            errors.append(
+                _("Column %(column)s: unknown column “%(name)s”.")
+                % {"column": index + 1, "name": raw}
+            )
+    for key, label in (("unit", "所属单位"), ("target", "{Y}年计划任务数")):
+        if key not in columns:
+            errors.append(_("Missing column “%(name)s”.") % {"name": label})
+    if errors:
+        raise TargetFileError(errors)
+    year = years["target"]
+    for key in ("previous_target", "previous_completed"):
+        if key in years and years[key] != year - 1:
+            errors.append(
+                _("Column “%(name)s” must be for %(year)s, the year before the plan year.")
+                % {"name": header[columns[key]], "year": year - 1}
+            )
+    if errors:
+        raise TargetFileError(errors)
+    return columns, year
+
+
+def parse_target_table(rows: list[list[str]]) -> TargetFile:
+    """Read 附件1 (SPEC T5) from table rows. Every problem is collected, each naming its row;
+    the caller imports nothing unless the list is empty."""
+    header_index = next(
+        (i for i, row in enumerate(rows) if any(_clean_header(c) == "序号" for c in row)), None
+    )
+    if header_index is None:
+        raise TargetFileError([_("No header row with “序号” was found.")])
+    columns, year = _classify_headers(rows[header_index])
+    errors: list[str] = []
+    parsed: list[TargetRow] = []
+    totals: tuple[int | None, ...] | None = None
+    seen: dict[str, int] = {}
+
+    def number(row: list[str], key: str, line: int) -> int | None:
+        if key not in columns or columns[key] >= len(row):
+            return None
+        try:
+            return parse_whole_number(row[columns[key]])
+        except ValueError:
+            errors.append(
+                _("Row %(row)s, column “%(column)s”: “%(value)s” is not a whole number.")
+                % {
+                    "row": line,
+                    "column": rows[header_index][columns[key]],
+                    "value": row[columns[key]],
+                }
+            )
+            return None
+
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        first = normalize_width(row[columns["position"]] if "position" in columns else "").strip()
+        name = row[columns["unit"]].strip() if columns["unit"] < len(row) else ""
+        if first.replace(" ", "") in TOTAL_LABELS or name.replace(" ", "") in TOTAL_LABELS:
+            totals = (
+                number(row, "previous_target", offset),
+                number(row, "previous_completed", offset),
+                number(row, "target", offset),
+            )
+            continue
+        if not name:
+            errors.append(_("Row %(row)s: the unit name is empty.") % {"row": offset})
+            continue
+        if name in seen:
+            errors.append(
+                _("Row %(row)s: unit “%(name)s” already appears in row %(first)s.")
+                % {"row": offset, "name": name, "first": seen[name]}
+            )
+            continue
+        seen[name] = offset
+        try:
+            position = parse_whole_number(first) or len(parsed) + 1
+        except ValueError:
+            errors.append(
+                _("Row %(row)s: the number “%(value)s” is not a whole number.")
+                % {"row": offset, "value": first}
+            )
+            position = len(parsed) + 1
+        parsed.append(
+            TargetRow(
+                line=offset,
+                position=position,
+                unit_name=name,
+                previous_target=number(row, "previous_target", offset),
+                previous_completed=number(row, "previous_completed", offset),
+                target=number(row, "target", offset),
+            )
+        )
+    if not errors and totals is not None:
+        sums = (
+            sum(r.previous_target or 0 for r in parsed),
+            sum(r.previous_completed or 0 for r in parsed),
+            sum(r.target or 0 for r in parsed),
+        )
+        for given, computed in zip(totals, sums, strict=True):
+            if given is not None and given != computed:
+                errors.append(
+                    _("The total row (%(given)s) does not match the sum of the rows (%(sum)s).")
+                    % {"given": given, "sum": computed}
+                )
+    if not parsed and not errors:
+        errors.append(_("The file holds no unit rows."))
+    if errors:
+        raise TargetFileError(errors)
+    return TargetFile(year=year, rows=parsed)

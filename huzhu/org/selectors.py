@@ -1,0 +1,138 @@
+"""Reads of units and targets, scoped to the acting user where there is one."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from huzhu.accounts.access import scoped
+from huzhu.org.models import Target, Unit, UnitKind
+from huzhu.org.rules import completion_rate
+
+
+def units_for(user) -> QuerySet[Unit]:
+    return scoped(Unit.objects.all(), user)
+
+
+def organizing_units(user=None) -> QuerySet[Unit]:
+    units = Unit.objects.filter(kind=UnitKind.ORGANIZING)
+    return scoped(units, user) if user is not None else units
+
+
+def completed_counts(year: int) -> dict[int, int]:
+    """SPEC T3: completed per organizing unit id. Until the system holds enrollments for a
+    year, the counts are the imported ones (附件1's columns)."""
+    return {
+        t.unit_id: t.imported_completed
+        for t in Target.objects.filter(year=year, imported_completed__isnull=False)
+    }
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    position: str
+    name: str
+    previous_target: int | None
+    previous_completed: int | None
+    previous_rate: str
+    target: int | None
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    year: int
+    rows: list[ReportRow]
+    total: ReportRow
+
+    @property
+    def headers(self) -> list[str]:
+        """SPEC T5: the columns of 附件1."""
+        prev = self.year - 1
+        return [
+            "序号",
+            "所属单位",
+            f"{prev}年任务数",
+            f"{prev}年完成数",
+            "完成率%",
+            f"{self.year}年计划任务数",
+        ]
+
+
+def _sum(values) -> int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def target_report(year: int, user=None) -> TargetReport:
+    """附件1 for `year`: last year's target, completed and rate, and this year's target."""
+    units = list(organizing_units(user).order_by("position", "name"))
+    targets = {
+        (t.unit_id, t.year): t.target
+        for t in Target.objects.filter(year__in=[year - 1, year], unit__in=units)
+    }
+    completed = completed_counts(year - 1)
+    rows = []
+    for unit in units:
+        prev_target = targets.get((unit.pk, year - 1))
+        prev_completed = completed.get(unit.pk)
+        rows.append(
+            ReportRow(
+                position=str(unit.position),
+                name=unit.name,
+                previous_target=prev_target,
+                previous_completed=prev_completed,
+                previous_rate=completion_rate(prev_completed, prev_target),
+                target=targets.get((unit.pk, year)),
+            )
+        )
+    total = ReportRow(
+        position="合计",
+        name="",
+        previous_target=_sum(r.previous_target for r in rows),
+        previous_completed=_sum(r.previous_completed for r in rows),
+        previous_rate="",
+        target=_sum(r.target for r in rows),
+    )
+    return TargetReport(year=year, rows=rows, total=total)
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    unit: Unit
+    target: int | None
+    completed: int
+    rate: str
+
+    @property
+    def percent(self) -> float:
+        """Bar length for charts only; reports use `rate`."""
+        if not self.target:
+            return 0.0
+        return self.completed * 100 / self.target
+
+    @property
+    def bar_percent(self) -> float:
+        return min(100.0, self.percent)
+
+
+def target_years() -> list[int]:
+    return sorted(set(Target.objects.values_list("year", flat=True)), reverse=True)
+
+
+def progress(year: int, user) -> list[ProgressRow]:
+    """Target, completed and rate per organizing unit the user can see (the dashboard)."""
+    units = list(organizing_units(user).order_by("position", "name"))
+    if not units and user.unit_id:
+        # A grassroots clerk sees the organizing unit above them.
+        above = user.unit.organizing_unit()
+        units = [above] if above else []
+    targets = {t.unit_id: t.target for t in Target.objects.filter(year=year, unit__in=units)}
+    completed = completed_counts(year)
+    return [
+        ProgressRow(
+            unit=u,
+            target=targets.get(u.pk),
+            completed=completed.get(u.pk, 0),
+            rate=completion_rate(completed.get(u.pk, 0), targets.get(u.pk)),
+        )
+        for u in units
+    ]

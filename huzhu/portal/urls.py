@@ -1,0 +1,11 @@
+from django.urls import path
+
+from huzhu.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("me/", views.me, name="me"),
+]

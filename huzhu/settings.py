@@ -1,0 +1,156 @@
+"""Django settings for huzhu. Every value comes from the environment (SPEC S6)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from huzhu import config
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = config.data_dir()
+KEYS_DIR = DATA_DIR / "keys"
+
+SECRET_KEY = config.key("secret_key", "SECRET_KEY", KEYS_DIR)
+# Encryption of ID and phone numbers at rest, and the keyed hash used to look them up.
+HUZHU_FIELD_KEY = config.key("field_key", "HUZHU_FIELD_KEY", KEYS_DIR)
+HUZHU_LOOKUP_KEY = config.key("lookup_key", "HUZHU_LOOKUP_KEY", KEYS_DIR)
+
+DEBUG = config.env_bool("DEBUG")
+ALLOWED_HOSTS = config.env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = config.env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "huzhu",
+    "huzhu.audit",
+    "huzhu.org",
+    "huzhu.accounts",
+    "huzhu.members",
+    "huzhu.policy",
+    "huzhu.console",
+    "huzhu.portal",
+    "huzhu.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "huzhu.urls"
+WSGI_APPLICATION = "huzhu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "huzhu.console.access.console_context",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'huzhu.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a writer instead of failing with "database is locked" under light concurrency.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:dashboard"
+
+# Lockout (SPEC S4): after 5 failures on one username the account is locked for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("HUZHU_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("HUZHU_LOCKOUT_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "武进职工互助保障"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# The application serves its own assets (no CDN on the union intranet); straight from the
+# package, so no collectstatic step is needed.
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+HUZHU_UPLOAD_MAX_BYTES = int(os.environ.get("HUZHU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = config.env_bool("HUZHU_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 8 * 3600
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# SMS (SPEC C5, S4): a dotted path to a class with send(phone, text).
+HUZHU_SMS_SENDER = os.environ.get("HUZHU_SMS_SENDER", "huzhu.members.sms.LoggingSender")
+HUZHU_OTP_TTL_SECONDS = 300
+HUZHU_OTP_RESEND_SECONDS = 60
+HUZHU_OTP_PER_HOUR = 5
+HUZHU_OTP_MAX_ATTEMPTS = 5
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "huzhu": {"handlers": ["console"], "level": os.environ.get("HUZHU_LOG_LEVEL", "INFO")},
+    },
+}
+
+# Lockout is per username, not per address: a union office's staff share one NAT address,
+# and one mistyped password must not lock the whole office out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,0 +1,56 @@
+import csv
+from importlib import resources
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from huzhu.audit.models import AuditEvent
+from huzhu.org.models import Target
+from tests.conftest import sign_in
+
+NOTICE = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
+
+
+@pytest.mark.django_db
+def test_district_admin_imports_targets_through_the_page(client, people):
+    sign_in(client, people.district_admin)
+    response = client.post(
+        reverse("console:targets_import"),
+        {"file": SimpleUploadedFile("附件1.csv", NOTICE)},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已导入 2022 年目标任务" in html
+    assert "78.36%" in html and "82200" in html
+    assert Target.objects.get(unit__name="湖塘镇", year=2022).target == 6000
+    assert AuditEvent.objects.filter(action="upload").exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_upload_shows_the_row_and_imports_nothing(client, people):
+    rows = list(csv.reader(NOTICE.decode().splitlines()))
+    rows[3][2] = "abc"
+    body = "\n".join(",".join(r) for r in rows).encode()
+    sign_in(client, people.district_admin)
+    response = client.post(
+        reverse("console:targets_import"),
+        {"file": SimpleUploadedFile("bad.csv", body)},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "第 4 行" in html and "abc" in html and "未导入任何数据" in html
+    assert not Target.objects.filter(year=2022).exists()
+
+
+@pytest.mark.django_db
+def test_report_downloads_as_excel_and_is_logged(client, people):
+    sign_in(client, people.district_admin)
+    client.post(reverse("console:targets_import"), {"file": SimpleUploadedFile("t.csv", NOTICE)})
+    response = client.get(reverse("console:targets"), {"year": 2022, "format": "xlsx"})
+    import io
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["B11"].value == "湖塘镇" and sheet["E11"].value == "63.82%"
+    assert AuditEvent.objects.filter(action="targets.export").count() == 1

@@ -1,0 +1,15 @@
+"""Test settings: a throw-away data folder and a fast password hasher."""
+
+import os
+import tempfile
+
+os.environ.setdefault("HUZHU_DATA_DIR", tempfile.mkdtemp(prefix="huzhu-test-"))
+
+from huzhu.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HUZHU_SMS_SENDER = "huzhu.members.sms.OutboxSender"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
