@@ -51,3 +51,15 @@ def can_edit_targets(role: str) -> bool:
 
 def can_read_audit(role: str) -> bool:
     return role in AUDIT_READER_ROLES
+
+
+# Who registers members and adds units under their own unit (auditors only read).
+EDITOR_ROLES = {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK, Role.AGENCY}
+
+
+def can_edit_members(role: str) -> bool:
+    return role in EDITOR_ROLES
+
+
+def can_edit_units(role: str) -> bool:
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("targets/import", views.targets_import, name="targets_import"),
     path("units/", views.units, name="units"),
     path("members/", views.members, name="members"),
+    path("members/new/", views.member_new, name="member_new"),
     path("members/<int:pk>/", views.member, name="member"),
     path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
     path("audit/", views.audit, name="audit"),

@@ -3,26 +3,29 @@
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.accounts import roles
 from huzhu.accounts.access import scoped
 from huzhu.audit.models import AuditEvent
 from huzhu.audit.services import record_event
 from huzhu.console.access import require, staff_view
+from huzhu.console.forms import MemberForm, UnitForm
 from huzhu.members import selectors as member_selectors
-from huzhu.members.services import reveal_identity
+from huzhu.members.services import MemberError, MemberInput, create_member, reveal_identity
 from huzhu.org import selectors as org_selectors
+from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import TargetFileError, completion_rate, parse_target_table
-from huzhu.org.services import import_targets
+from huzhu.org.services import UnitError, create_unit, import_targets
 from huzhu.tabular import TableError, read_rows
 
 
@@ -150,9 +153,44 @@ def targets_import(request):
     return redirect(f"{reverse('console:targets')}?year={result['year']}")
 
 
-@require_GET
+def _parent_choices(user):
+    """Units under which this user may add a unit: organizing and grassroots ones in scope."""
+    return (
+        org_selectors.units_for(user)
+        .filter(kind__in=[UnitKind.ORGANIZING, UnitKind.GRASSROOTS])
+        .order_by("path")
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @staff_view
 def units(request):
+    form = None
+    if roles.can_edit_units(request.user.role):
+        form = UnitForm(request.POST or None, parents=_parent_choices(request.user))
+        if request.method == "POST" and form.is_valid():
+            parent = form.cleaned_data["parent"]
+            (kind,) = CHILD_KINDS[UnitKind(parent.kind)]
+            try:
+                unit = create_unit(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    kind=kind,
+                    parent=parent,
+                    request=request,
+                )
+            except (UnitError, IntegrityError) as exc:
+                message = (
+                    str(exc)
+                    if isinstance(exc, UnitError)
+                    else _("A unit of this name already exists there.")
+                )
+                form.add_error("name", message)
+            else:
+                messages.success(request, _("Unit “%(name)s” added.") % {"name": unit.name})
+                return redirect("console:units")
+    elif request.method == "POST":
+        raise PermissionDenied
     units = org_selectors.units_for(request.user).order_by("path")
     counts = dict(
         member_selectors.members_for(request.user)
@@ -169,7 +207,7 @@ def units(request):
         }
         for u in sorted(units, key=lambda u: _tree_key(u, units))
     ]
-    return render(request, "console/units.html", {"rows": rows})
+    return render(request, "console/units.html", {"rows": rows, "form": form})
 
 
 def _tree_key(unit, units):
@@ -185,6 +223,38 @@ def members(request):
     found = member_selectors.search_members(request.user, query).order_by("unit_path", "name")
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     return render(request, "console/members.html", {"page": page, "q": query})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+@require(roles.can_edit_members)
+def member_new(request):
+    units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS)
+    form = MemberForm(request.POST or None, units=units.order_by("path"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = create_member(
+                actor=request.user,
+                unit=data["unit"],
+                request=request,
+                data=MemberInput(
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    union_card=data["union_card"],
+                    employer_name=data["employer_name"],
+                    has_basic_insurance=data["has_basic_insurance"],
+                    insurance_scope=data["insurance_scope"],
+                ),
+            )
+        except MemberError as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Member %(name)s registered.") % {"name": created.name})
+            return redirect("console:member", created.pk)
+    return render(request, "console/member_new.html", {"form": form})
 
 
 @require_GET
