@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,8 @@ class User(AbstractUser):
         verbose_name=_("unit"),
     )
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+
+    LOCKOUT_FAILURES = settings.AXES_FAILURE_LIMIT
 
     def clean(self) -> None:
         super().clean()

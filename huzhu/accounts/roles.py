@@ -63,3 +63,7 @@ def can_edit_members(role: str) -> bool:
 
 def can_edit_units(role: str) -> bool:
     return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
+
+
+def can_manage_users(role: str) -> bool:
+    return role == Role.DISTRICT_ADMIN

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huzhu.console import views, views_auth
+from huzhu.console import views, views_auth, views_users
 
 app_name = "console"
 urlpatterns = [
@@ -16,4 +16,11 @@ urlpatterns = [
     path("members/<int:pk>/", views.member, name="member"),
     path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
     path("audit/", views.audit, name="audit"),
+    path("users/", views_users.users, name="users"),
+    path("users/<int:pk>/unlock", views_users.user_unlock, name="user_unlock"),
+    path(
+        "users/<int:pk>/reset-second-factor",
+        views_users.user_reset_second_factor,
+        name="user_reset_second_factor",
+    ),
 ]
