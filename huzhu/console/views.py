@@ -199,21 +199,24 @@ def units(request):
         .values_list("unit_path", "n")
     )
     depth0 = request.user.unit.path.count("/")
+    by_id = {u.pk: u for u in units}
+
+    def tree_key(unit):
+        # Siblings in 附件1 order, children right under their parent.
+        return [
+            (by_id[int(i)].position, by_id[int(i)].name) if int(i) in by_id else (0, "")
+            for i in unit.path.strip("/").split("/")
+        ]
+
     rows = [
         {
             "unit": u,
             "indent": (u.path.count("/") - depth0) * 20,
             "members": sum(c for p, c in counts.items() if p.startswith(u.path)),
         }
-        for u in sorted(units, key=lambda u: _tree_key(u, units))
+        for u in sorted(units, key=tree_key)
     ]
     return render(request, "console/units.html", {"rows": rows, "form": form})
-
-
-def _tree_key(unit, units):
-    by_id = {u.pk: u for u in units}
-    chain = [int(p) for p in unit.path.strip("/").split("/")]
-    return [(by_id[i].position, by_id[i].name) if i in by_id else (0, "") for i in chain]
 
 
 @require_GET

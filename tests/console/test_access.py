@@ -120,3 +120,28 @@ def test_signed_out_visitor_is_sent_to_sign_in(client, people):
     response = client.get(reverse("console:members"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("console:login"))
+
+
+@pytest.mark.django_db
+def test_member_list_query_count_does_not_grow_with_members(
+    client, people, tree, django_assert_max_num_queries
+):
+    from huzhu.members.services import MemberInput, create_member
+    from tests.conftest import make_id_number
+
+    sign_in(client, people.hutang_admin)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("console:members"))
+    for index in range(20):
+        create_member(
+            actor=None,
+            unit=tree.hutang_union_b,
+            data=MemberInput(
+                name="王五",
+                id_number=make_id_number(),
+                phone="13700001111",
+                union_card=f"62316600000001{index:05d}",
+            ),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("console:members"))
