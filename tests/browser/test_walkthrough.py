@@ -58,7 +58,7 @@ def test_district_admin_passes_the_second_factor(new_page, live_server, people, 
     page.get_by_role("button", name="验证").click()
     page.select_option("#year", "2021")
     page.wait_for_url(re.compile(r"year=2021"))
-    assert page.locator("#chart .bar-fill").count() == 28  # every unit with a target
+    assert page.locator("#chart .hbar-fill").count() == 28  # every unit with a target
     assert "59.64%" in page.locator("#progress").inner_text()
     screenshot(page, "console-dashboard-district-desktop")
     page.set_viewport_size(PHONE)
