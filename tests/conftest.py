@@ -28,6 +28,18 @@ def make_id_number(birth: str = "19850615", region: str = "320412") -> str:
     return first17 + id_check_char(first17)
 
 
+def add_member(
+    unit, name="王五", phone="13700001111", union_card="6231660000000009999", id_number=None
+):
+    return create_member(
+        actor=None,
+        unit=unit,
+        data=MemberInput(
+            name=name, id_number=id_number or make_id_number(), phone=phone, union_card=union_card
+        ),
+    )
+
+
 @pytest.fixture(autouse=True)
 def _clean_outbox():
     OutboxSender.outbox.clear()

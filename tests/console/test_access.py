@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from huzhu.audit.models import AuditEvent
 from huzhu.org.models import Target
-from tests.conftest import sign_in
+from tests.conftest import add_member, sign_in
 
 
 def page(client, name, *args, **query):
@@ -51,19 +51,7 @@ def test_s1_searching_a_full_id_of_another_town_finds_nothing(client, people):
 
 @pytest.mark.django_db
 def test_s1_grassroots_clerk_sees_only_own_union(client, people, tree):
-    from huzhu.members.services import MemberInput, create_member
-    from tests.conftest import make_id_number
-
-    create_member(
-        actor=None,
-        unit=tree.hutang_union_b,
-        data=MemberInput(
-            name="王五",
-            id_number=make_id_number(),
-            phone="13700001111",
-            union_card="6231660000000009999",
-        ),
-    )
+    add_member(tree.hutang_union_b)
     sign_in(client, people.hutang_clerk)
     _, html = page(client, "console:members")
     assert "张三" in html and "王五" not in html and "李四" not in html
@@ -126,22 +114,10 @@ def test_signed_out_visitor_is_sent_to_sign_in(client, people):
 def test_member_list_query_count_does_not_grow_with_members(
     client, people, tree, django_assert_max_num_queries
 ):
-    from huzhu.members.services import MemberInput, create_member
-    from tests.conftest import make_id_number
-
     sign_in(client, people.hutang_admin)
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("console:members"))
     for index in range(20):
-        create_member(
-            actor=None,
-            unit=tree.hutang_union_b,
-            data=MemberInput(
-                name="王五",
-                id_number=make_id_number(),
-                phone="13700001111",
-                union_card=f"62316600000001{index:05d}",
-            ),
-        )
+        add_member(tree.hutang_union_b, union_card=f"62316600000001{index:05d}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("console:members"))
