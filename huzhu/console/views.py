@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -104,6 +105,13 @@ def targets_import(request):
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a targets file to upload."))
+        return redirect("console:targets")
+    if upload.size > settings.HUZHU_UPLOAD_MAX_BYTES:
+        messages.error(
+            request,
+            _("The file is larger than %(size)s MB; nothing was imported.")
+            % {"size": settings.HUZHU_UPLOAD_MAX_BYTES // (1024 * 1024)},
+        )
         return redirect("console:targets")
     try:
         parsed = parse_target_table(read_rows(upload.read(), upload.name))

@@ -54,3 +54,28 @@ def test_report_downloads_as_excel_and_is_logged(client, people):
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["B11"].value == "湖塘镇" and sheet["E11"].value == "63.82%"
     assert AuditEvent.objects.filter(action="targets.export").count() == 1
+
+
+@pytest.mark.django_db
+def test_s5_an_oversized_upload_is_refused(client, people, settings):
+    settings.HUZHU_UPLOAD_MAX_BYTES = 100
+    sign_in(client, people.district_admin)
+    response = client.post(
+        reverse("console:targets_import"),
+        {"file": SimpleUploadedFile("t.csv", NOTICE)},
+        follow=True,
+    )
+    assert "文件超过" in response.content.decode()
+    assert not Target.objects.exists()
+
+
+@pytest.mark.django_db
+def test_s5_a_file_whose_content_is_not_its_type_is_refused(client, people):
+    sign_in(client, people.district_admin)
+    response = client.post(
+        reverse("console:targets_import"),
+        {"file": SimpleUploadedFile("t.xlsx", NOTICE)},
+        follow=True,
+    )
+    assert "不是有效的 Excel 工作簿" in response.content.decode()
+    assert not Target.objects.exists()
