@@ -36,6 +36,7 @@ run: install
 lint: install-test
 	$(BIN)/ruff check huzhu tests benchmarks
 	$(BIN)/ruff format --check huzhu tests benchmarks
+	$(BIN)/mypy
 
 check: install-test
 	$(BIN)/huzhu makemigrations --check --dry-run

@@ -24,7 +24,11 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.unit_id and self.role and self.unit.kind not in ROLE_UNIT_KINDS[self.role]:
+        if (
+            self.unit is not None
+            and self.role
+            and (self.unit.kind not in ROLE_UNIT_KINDS[Role(self.role)])
+        ):
             raise ValidationError(
                 {"unit": _("This role cannot be attached to a unit of this kind.")}
             )
@@ -34,4 +38,4 @@ class User(AbstractUser):
 
     @property
     def unit_path(self) -> str:
-        return self.unit.path if self.unit_id else ""
+        return self.unit.path if self.unit is not None else ""

@@ -2,6 +2,7 @@
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,7 +51,7 @@ def clean_member_input(data: MemberInput) -> tuple[dict[str, str], dict[str, str
     """(clean values, errors) — every field checked, so all problems show at once."""
     cleaned: dict[str, str] = {}
     errors: dict[str, str] = {}
-    checks = {
+    checks: dict[str, tuple[Callable[[str], str], str]] = {
         "name": (clean_name, data.name),
         "id_number": (clean_id_number, data.id_number),
         "phone": (clean_phone, data.phone),
