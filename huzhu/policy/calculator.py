@@ -1,0 +1,375 @@
+"""The benefit calculator (SPEC §8, §10): what a member is owed, and why, in plain words.
+
+No database and no request in here. `calculate(case, policy)` computes one parsed case;
+`calculate_payload(payload, policies)` takes the JSON of §10 (one object or an array), with
+`policies` mapping a year to its `Policy`, and returns the JSON answer or raises
+`CalculatorInputError` whose `errors` are `{"index", "field", "message"}` dicts.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from huzhu.money import to_fen
+from huzhu.policy.cases import Case, CaseError, Episode, parse_case
+from huzhu.policy.document import Policy
+
+ZERO = Decimal(0)
+ACCIDENT_CAUSES = ("accident", "traffic_accident")
+LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
+
+
+class CalculatorInputError(ValueError):
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"[{e['index']}] {e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+def yuan(value: Decimal) -> str:
+    return f"{to_fen(value):.2f}"
+
+
+def percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _result(
+    case: Case,
+    entitlement: Decimal,
+    reasons: list[str],
+    lines: list[str],
+    pending: bool = False,
+    stays: dict | None = None,
+) -> dict:
+    """The common tail of every benefit: B-H4 / B-W2 / B-C3, what is payable now."""
+    amount = max(ZERO, entitlement - case.already_paid)
+    if entitlement > 0 and case.already_paid > 0:
+        lines.append(_("Already paid for this: %(paid)s yuan.") % {"paid": yuan(case.already_paid)})
+        if amount == 0:
+            reasons.append("already_paid")
+    if amount > 0:
+        decision = "approved"
+        lines.append(_("Payable now: %(amount)s yuan.") % {"amount": yuan(amount)})
+    elif pending:
+        decision = "needs_settlement"
+    else:
+        decision = "rejected"
+        lines.append(_("Nothing is payable."))
+    result = {
+        "benefit": case.benefit,
+        "decision": decision,
+        "amount": yuan(amount),
+        "entitlement": yuan(entitlement),
+        "already_paid": yuan(case.already_paid),
+    }
+    if stays is not None:
+        result["counted_self_pay"] = stays["counted_self_pay"]
+    result["reasons"] = reasons
+    if stays is not None:
+        result["episodes"] = stays["episodes"]
+    result["explanation"] = lines
+    return result
+
+
+def _no_policy(case: Case) -> dict:
+    stays = (
+        {"counted_self_pay": yuan(ZERO), "episodes": []}
+        if case.benefit == "hospitalization"
+        else None
+    )
+    return _result(
+        case,
+        ZERO,
+        ["no_policy_for_year"],
+        [
+            _("The %(year)s scheme year has no benefit rules, so nothing can be calculated.")
+            % {"year": case.year}
+        ],
+        stays=stays,
+    )
+
+
+def _check_exclusions(codes: tuple[str, ...], allowed: Mapping[str, str], field: str) -> None:
+    for code in codes:
+        if code not in allowed:
+            raise CaseError(field, _("unknown exclusion code “%(code)s”.") % {"code": code})
+
+
+def calculate(case: Case, policy: Policy | None) -> dict:
+    if policy is None or not policy.has_benefits:
+        return _no_policy(case)
+    if case.benefit == "hospitalization":
+        return _hospitalization(case, policy)
+    if case.benefit == "critical_illness":
+        return _critical_illness(case, policy)
+    return _work_injury(case, policy)
+
+
+# --- hospitalization (B-H1 … B-H4) ----------------------------------------------------
+
+
+def _episode(
+    policy: Policy, episode: Episode, number: int, reasons: list[str], lines: list[str]
+) -> tuple[Decimal, str]:
+    """Counted out-of-pocket of one stay and the rule that counted it (B-H1, B-H2, B-X1)."""
+    rules = policy.hospitalization
+    assert rules is not None
+    label = _("Stay %(n)s (admitted %(date)s)") % {"n": number, "date": episode.admitted_on}
+    if not policy.covers(episode.admitted_on):
+        reasons.append("outside_coverage_period")
+        lines.append(
+            _(
+                "%(stay)s: admitted outside the %(start)s–%(end)s coverage period; "
+                "it counts toward the year it was admitted in, not this one."
+            )
+            % {"stay": label, "start": policy.coverage.start, "end": policy.coverage.end}
+        )
+        return ZERO, "outside_coverage_period"
+    excluded = [
+        c
+        for c in episode.exclusions
+        if not (c == "orthopedic" and episode.cause in ACCIDENT_CAUSES)
+    ]
+    if excluded:
+        reasons.extend(c for c in excluded if c not in reasons)
+        names = "、".join(policy.general_exclusions[c] for c in excluded)
+        lines.append(
+            _("%(stay)s: not covered (%(names)s); it counts 0.") % {"stay": label, "names": names}
+        )
+        return ZERO, "excluded"
+    if episode.cause == "work_injury":
+        reasons.append("work_injury_stay")
+        lines.append(
+            _("%(stay)s: caused by a work injury, which has its own benefit; it counts 0.")
+            % {"stay": label}
+        )
+        return ZERO, "work_injury_stay"
+    if episode.settlement_pending:
+        if "needs_settlement" not in reasons:
+            reasons.append("needs_settlement")
+        lines.append(
+            _(
+                "%(stay)s: not yet settled with basic medical insurance. Settle it at "
+                "your insurance centre first, then claim again for the top-up."
+            )
+            % {"stay": label}
+        )
+        return ZERO, "needs_settlement"
+    counted = episode.settled_self_pay
+    parts = []
+    rule = "settled"
+    if episode.settled_self_pay:
+        source = (
+            _("the Jiangsu insurance settlement")
+            if episode.insurance_scope == "jiangsu"
+            else _("the settlement documents provided")
+        )
+        parts.append(
+            _("out-of-pocket %(amount)s yuan from %(source)s")
+            % {"amount": yuan(episode.settled_self_pay), "source": source}
+        )
+    if episode.unsettled_cost:
+        share = to_fen(episode.unsettled_cost * rules.unsettled_rate)
+        counted += share
+        rule = "settled_and_unsettled" if episode.settled_self_pay else "unsettled"
+        parts.append(
+            _("%(rate)s of %(cost)s yuan that could not be settled = %(share)s yuan")
+            % {
+                "rate": percent(rules.unsettled_rate),
+                "cost": yuan(episode.unsettled_cost),
+                "share": yuan(share),
+            }
+        )
+    if episode.traffic_total_cost:
+        share = to_fen(episode.traffic_total_cost * episode.liability_ratio * rules.traffic_rate)
+        counted += share
+        rule = "traffic_accident"
+        parts.append(
+            _(
+                "traffic accident not settled with insurance: %(rate)s of %(cost)s yuan "
+                "× your liability share %(ratio)s = %(share)s yuan"
+            )
+            % {
+                "rate": percent(rules.traffic_rate),
+                "cost": yuan(episode.traffic_total_cost),
+                "ratio": f"{episode.liability_ratio.normalize():f}",
+                "share": yuan(share),
+            }
+        )
+    if not parts:
+        parts.append(_("no out-of-pocket amount"))
+    lines.append(
+        _("%(stay)s: %(parts)s; counted %(counted)s yuan.")
+        % {"stay": label, "parts": "; ".join(parts), "counted": yuan(counted)}
+    )
+    return to_fen(counted), rule
+
+
+def _hospitalization(case: Case, policy: Policy) -> dict:
+    rules = policy.hospitalization
+    assert rules is not None
+    reasons: list[str] = []
+    lines: list[str] = []
+    episodes = []
+    total = ZERO
+    for number, episode in enumerate(case.episodes, start=1):
+        _check_exclusions(
+            episode.exclusions, policy.general_exclusions, f"episodes[{number - 1}].exclusions"
+        )
+        counted, rule = _episode(policy, episode, number, reasons, lines)
+        total += counted
+        episodes.append({"counted": yuan(counted), "rule": rule})
+    tier = rules.tier_for(total)
+    if tier is None:
+        entitlement = ZERO
+        reasons.append("below_threshold")
+        lines.append(
+            _(
+                "Year's total counted out-of-pocket: %(total)s yuan, below the "
+                "%(lower)s yuan needed for a subsidy."
+            )
+            % {"total": yuan(total), "lower": yuan(rules.tiers[0].lower)}
+        )
+    else:
+        entitlement = tier.amount
+        lines.append(
+            _(
+                "Year's total counted out-of-pocket: %(total)s yuan, in the tier from "
+                "%(lower)s yuan: a subsidy of %(amount)s yuan for the year."
+            )
+            % {"total": yuan(total), "lower": yuan(tier.lower), "amount": yuan(tier.amount)}
+        )
+    return _result(
+        case,
+        entitlement,
+        reasons,
+        lines,
+        pending="needs_settlement" in reasons,
+        stays={"counted_self_pay": yuan(total), "episodes": episodes},
+    )
+
+
+# --- critical illness (B-C1 … B-C3, B-X2) ---------------------------------------------
+
+
+def _critical_illness(case: Case, policy: Policy) -> dict:
+    rules = policy.critical_illness
+    assert rules is not None and case.first_diagnosed_on is not None
+    _check_exclusions(case.exclusions, policy.critical_illness_exclusions, "exclusions")
+    reasons: list[str] = []
+    lines: list[str] = []
+    illness = rules.find(case.illness)
+    if illness is None:
+        reasons.append("not_listed_illness")
+        lines.append(
+            _("“%(name)s” is not one of the %(count)s listed critical illnesses.")
+            % {"name": case.illness, "count": len(rules.illnesses)}
+        )
+    else:
+        lines.append(_("“%(name)s” is a listed critical illness.") % {"name": illness.name})
+    first = case.first_diagnosed_on
+    if first < policy.coverage.start:
+        reasons.append("pre_existing")
+        lines.append(
+            _(
+                "It was first diagnosed on %(date)s, before the coverage period began "
+                "on %(start)s: an illness that existed before is not covered."
+            )
+            % {"date": first, "start": policy.coverage.start}
+        )
+    elif first > policy.coverage.end:
+        reasons.append("outside_coverage_period")
+        lines.append(
+            _("It was first diagnosed on %(date)s, after the coverage period ended.")
+            % {"date": first}
+        )
+    minimum = (
+        rules.min_grade_in_changzhou if case.hospital_in_changzhou else rules.min_grade_elsewhere
+    )
+    if case.hospital_grade < minimum:
+        reasons.append("hospital_grade")
+        lines.append(
+            _(
+                "The diagnosis must come from a grade 2 or 3 hospital in Changzhou or a "
+                "grade 3 hospital elsewhere; this hospital does not qualify."
+            )
+        )
+    for code in case.exclusions:
+        if code not in reasons:
+            reasons.append(code)
+        lines.append(
+            _("Not covered: %(label)s.") % {"label": policy.critical_illness_exclusions[code]}
+        )
+    entitlement = ZERO if reasons else rules.amount
+    if not reasons:
+        lines.append(
+            _(
+                "A first diagnosis within the coverage period: %(amount)s yuan, once "
+                "per coverage period."
+            )
+            % {"amount": yuan(rules.amount)}
+        )
+    return _result(case, entitlement, reasons, lines)
+
+
+# --- work injury (B-W1, B-W2, B-X1) ---------------------------------------------------
+
+
+def _work_injury(case: Case, policy: Policy) -> dict:
+    rules = policy.work_injury
+    assert rules is not None and case.injured_on is not None
+    _check_exclusions(case.exclusions, policy.general_exclusions, "exclusions")
+    reasons: list[str] = []
+    lines: list[str] = []
+    grade_name = (
+        _("death") if case.grade == "death" else _("grade %(grade)s") % {"grade": case.grade}
+    )
+    if not policy.covers(case.injured_on):
+        reasons.append("outside_coverage_period")
+        lines.append(
+            _("The injury on %(date)s happened outside the %(start)s–%(end)s coverage period.")
+            % {"date": case.injured_on, "start": policy.coverage.start, "end": policy.coverage.end}
+        )
+    if LEVEL_RANK[case.certificate_level] < LEVEL_RANK[rules.min_certificate_level]:
+        reasons.append("certificate_level")
+        lines.append(
+            _(
+                "The appraisal must come from a labour-capacity appraisal committee at "
+                "city level or above; a county-level certificate is not accepted."
+            )
+        )
+    for code in case.exclusions:
+        if code not in reasons:
+            reasons.append(code)
+        lines.append(_("Not covered: %(label)s.") % {"label": policy.general_exclusions[code]})
+    amount = rules.amounts[case.grade]
+    entitlement = ZERO if reasons else amount
+    if not reasons:
+        lines.append(
+            _(
+                "Work injury, %(grade)s: %(amount)s yuan; a later appraisal to a more "
+                "severe grade pays the difference."
+            )
+            % {"grade": grade_name, "amount": yuan(amount)}
+        )
+    return _result(case, entitlement, reasons, lines)
+
+
+# --- the JSON front ---------------------------------------------------------------------
+
+
+def calculate_payload(payload, policies: Mapping[int, Policy]) -> dict | list:
+    """SPEC §10: one case object or an array of them; answers in the same shape."""
+    single = not isinstance(payload, list)
+    cases = [payload] if single else payload
+    results, errors = [], []
+    for index, data in enumerate(cases):
+        try:
+            case = parse_case(data)
+            results.append(calculate(case, policies.get(case.year)))
+        except CaseError as exc:
+            errors.append({"index": index, "field": exc.field, "message": exc.message})
+    if errors:
+        raise CalculatorInputError(errors)
+    return results[0] if single else results
