@@ -113,8 +113,8 @@ def test_calc_command_reads_stdin(monkeypatch):
     "text, words",
     [
         (
-            '[{"year": 2022, "benefit": "hospitalization"}, {"year": 2022, "benefit": "work_injury",'
-            ' "injured_on": "2022-01-01", "grade": 11}]',
+            '[{"year": 2022, "benefit": "hospitalization"}, '
+            '{"year": 2022, "benefit": "work_injury", "injured_on": "2022-01-01", "grade": 11}]',
             ["[1]", "grade"],
         ),
         ("{not json", ["JSON"]),
