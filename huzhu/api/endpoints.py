@@ -1,6 +1,15 @@
 """The JSON API under /api/v1/, described by /api/v1/openapi.json (django-ninja)."""
 
+import json
+from decimal import Decimal
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+
+from huzhu.api import calculator_schema
+from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.policy.selectors import current_policies
 
 api = NinjaAPI(
     title="huzhu API",
@@ -15,3 +24,31 @@ api = NinjaAPI(
 @api.get("/health", summary="Liveness check")
 def health(request):
     return {"status": "ok"}
+
+
+def _unprocessable(errors: list[dict]) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=422, json_dumps_params={"ensure_ascii": False})
+
+
+@api.post(
+    "/calculator",
+    summary="Benefit calculator (SPEC §10)",
+    description="One case object or an array of them; amounts are yuan as strings or numbers.",
+    openapi_extra={
+        "requestBody": calculator_schema.REQUEST,
+        "responses": calculator_schema.RESPONSES,
+    },
+)
+def calculator(request: HttpRequest):
+    try:
+        # Decimal, never float, from the request body to the answer.
+        payload = json.loads(request.body or b"null", parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _unprocessable(
+            [{"index": 0, "field": "", "message": _("Not valid JSON: %(error)s") % {"error": exc}}]
+        )
+    try:
+        answer = calculate_payload(payload, current_policies())
+    except CalculatorInputError as exc:
+        return _unprocessable(exc.errors)
+    return JsonResponse(answer, safe=False, json_dumps_params={"ensure_ascii": False})

@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/<int:pk>/", views.member, name="member"),
     path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
     path("audit/", views.audit, name="audit"),
+    path("calculator/", views.calculator, name="calculator"),
     path("users/", views_users.users, name="users"),
     path("users/<int:pk>/unlock", views_users.user_unlock, name="user_unlock"),
     path(

@@ -27,6 +27,7 @@ from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import TargetFileError, completion_rate, parse_target_table
 from huzhu.org.services import UnitError, create_unit, import_targets
+from huzhu.policy.pages import calculator_context
 from huzhu.tabular import TableError, read_rows
 
 
@@ -264,6 +265,12 @@ def member_reveal(request, pk: int):
     found = member_selectors.member_for(request.user, pk)
     clear = reveal_identity(actor=request.user, member=found, request=request)
     return render(request, "console/_identity.html", {"member": found, "clear": clear})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def calculator(request):
+    return render(request, "console/calculator.html", calculator_context(request))
 
 
 @require_GET

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from huzhu.audit.services import client_ip
 from huzhu.members.models import Member
 from huzhu.members.services import SignInError, request_login_code, verify_login_code
+from huzhu.policy.pages import calculator_context
 
 SESSION_KEY = "member_ids"
 
@@ -64,6 +65,15 @@ def logout(request):
 @member_view
 def home(request):
     return render(request, "portal/home.html", {"members": request.members, "tab": "home"})
+
+
+@require_http_methods(["GET", "POST"])
+def calculator(request):
+    """补助试算: open to anyone; it reads no personal data."""
+    ids = request.session.get(SESSION_KEY) or []
+    members = list(Member.objects.filter(pk__in=ids))
+    context = calculator_context(request)
+    return render(request, "portal/calculator.html", {**context, "members": members, "tab": "calc"})
 
 
 @member_view

@@ -87,3 +87,27 @@ def test_member_signs_in_with_a_code_on_a_phone(new_page, live_server, people):
     screenshot(page, "portal-me-phone")
     page.set_viewport_size(DESKTOP)
     screenshot(page, "portal-me-desktop")
+
+
+def test_member_fills_the_calculator_on_a_phone(new_page, live_server):
+    page = new_page(PHONE, mobile=True)
+    page.goto(f"{live_server.url}/m/calc/")
+    page.get_by_label("入院日期").first.fill("2022-03-01")
+    page.get_by_label("医保结算单上的个人自理（元）").first.fill("6200")
+    page.locator("summary", has_text="第 2 次住院").click()
+    page.get_by_label("入院日期").nth(1).fill("2022-08-15")
+    page.get_by_label("住院原因").nth(1).select_option("traffic_accident")
+    page.get_by_label("交通事故：住院总费用（元）").nth(1).fill("10000")
+    page.get_by_label("交通事故：本人责任比例（%）").nth(1).fill("50")
+    page.get_by_role("button", name="试算").click()
+    result = page.locator("#result")
+    result.wait_for()
+    # 6200 + 54.5% × 10000 × 50% = 8925 → the 5,000 tier: 1000 yuan
+    assert "1000.00" in result.locator(".amount").inner_text()
+    assert "全年累计个人自理 8925.00 元" in result.inner_text()
+    result.scroll_into_view_if_needed()
+    screenshot(page, "portal-calculator-phone")
+
+    page.get_by_text("工伤补助").click()
+    assert page.get_by_label("工伤发生日期").is_visible()
+    assert not page.get_by_label("入院日期").first.is_visible()
