@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huzhu.console import views, views_auth, views_users
+from huzhu.console import views, views_auth, views_policy, views_users
 
 app_name = "console"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
     path("audit/", views.audit, name="audit"),
     path("calculator/", views.calculator, name="calculator"),
+    path("policies/", views_policy.policies, name="policies"),
+    path("policies/<int:pk>/", views_policy.policy, name="policy"),
     path("users/", views_users.users, name="users"),
     path("users/<int:pk>/unlock", views_users.user_unlock, name="user_unlock"),
     path(

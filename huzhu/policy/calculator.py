@@ -30,10 +30,6 @@ def yuan(value: Decimal) -> str:
     return f"{to_fen(value):.2f}"
 
 
-def percent(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
-
-
 def _result(
     case: Case,
     entitlement: Decimal,
@@ -176,7 +172,7 @@ def _episode(
         parts.append(
             _("%(rate)s of %(cost)s yuan that could not be settled = %(share)s yuan")
             % {
-                "rate": percent(rules.unsettled_rate),
+                "rate": rules.unsettled_percent,
                 "cost": yuan(episode.unsettled_cost),
                 "share": yuan(share),
             }
@@ -191,7 +187,7 @@ def _episode(
                 "× your liability share %(ratio)s = %(share)s yuan"
             )
             % {
-                "rate": percent(rules.traffic_rate),
+                "rate": rules.traffic_percent,
                 "cost": yuan(episode.traffic_total_cost),
                 "ratio": f"{episode.liability_ratio.normalize():f}",
                 "share": yuan(share),

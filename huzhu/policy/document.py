@@ -25,6 +25,11 @@ class PolicyError(ValueError):
     pass
 
 
+def percent(rate: Decimal) -> str:
+    """0.545 → '54.5%'."""
+    return f"{(rate * 100).normalize():f}%"
+
+
 @dataclass(frozen=True)
 class Window:
     start: datetime.date
@@ -49,6 +54,14 @@ class Hospitalization:
     unsettled_rate: Decimal
     traffic_rate: Decimal
     tiers: tuple[Tier, ...]
+
+    @property
+    def unsettled_percent(self) -> str:
+        return percent(self.unsettled_rate)
+
+    @property
+    def traffic_percent(self) -> str:
+        return percent(self.traffic_rate)
 
     def tier_for(self, total: Decimal) -> Tier | None:
         found = None
