@@ -7,8 +7,11 @@ FEN = Decimal("0.01")
 
 def to_fen(value: Decimal | int | str) -> Decimal:
     """Round to the fen, half up (SPEC B0)."""
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+    if not isinstance(value, Decimal):
+        value = Decimal(value)
+    return value.quantize(FEN, ROUND_HALF_UP)
 
 
 def format_yuan(value: Decimal) -> str:
-    return f"{to_fen(value):.2f}"
+    """'1500.00': two places, never an exponent."""
+    return str(to_fen(value))

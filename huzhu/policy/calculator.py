@@ -1,23 +1,52 @@
 """The benefit calculator (SPEC §8, §10): what a member is owed, and why, in plain words.
 
-No database and no request in here. `calculate(case, policy)` computes one parsed case;
-`calculate_payload(payload, policies)` takes the JSON of §10 (one object or an array), with
-`policies` mapping a year to its `Policy`, and returns the JSON answer or raises
-`CalculatorInputError` whose `errors` are `{"index", "field", "message"}` dicts.
+No database and no request in here. `calculate_payload(payload, policies)` takes the JSON
+of §10 (one object or an array), with `policies` mapping a year to its `Policy`, and
+returns the JSON answer or raises
+`CalculatorInputError` whose `errors` are `{"index", "field", "message"}` dicts. For long
+batches, `parse_all` checks every case first and `calculate_many` then yields the answers
+without holding them all.
 """
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils import translation
 
-from huzhu.money import to_fen
+from huzhu.money import format_yuan, to_fen
 from huzhu.policy.cases import Case, CaseError, Episode, parse_case
 from huzhu.policy.document import Policy
 
 ZERO = Decimal(0)
+ZERO_TEXT = "0.00"
 ACCIDENT_CAUSES = ("accident", "traffic_accident")
 LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
+
+
+class _Words(dict):
+    """Translated sentences of one language, fetched from the catalog on first use."""
+
+    def __missing__(self, msgid: str) -> str:
+        text = self[msgid] = translation.gettext(msgid)
+        return text
+
+
+@functools.lru_cache(maxsize=16)
+def _words_for(language: str | None) -> _Words:
+    return _Words()
+
+
+# Django's gettext resolves the active language through a context-local on every call,
+# which at tens of thousands of cases a second is most of the work; a batch looks its
+# language up once and keeps the sentences here.
+_batch_words: ContextVar[_Words | None] = ContextVar("calculator_words", default=None)
+
+
+def _(msgid: str) -> str:
+    words = _batch_words.get()
+    return words[msgid] if words is not None else translation.gettext(msgid)
 
 
 class CalculatorInputError(ValueError):
@@ -26,8 +55,7 @@ class CalculatorInputError(ValueError):
         self.errors = errors
 
 
-def yuan(value: Decimal) -> str:
-    return f"{to_fen(value):.2f}"
+yuan = format_yuan
 
 
 def _result(
@@ -40,13 +68,14 @@ def _result(
 ) -> dict:
     """The common tail of every benefit: B-H4 / B-W2 / B-C3, what is payable now."""
     amount = max(ZERO, entitlement - case.already_paid)
+    amount_text, paid_text = yuan(amount), yuan(case.already_paid)
     if entitlement > 0 and case.already_paid > 0:
-        lines.append(_("Already paid for this: %(paid)s yuan.") % {"paid": yuan(case.already_paid)})
+        lines.append(_("Already paid for this: %(paid)s yuan.") % {"paid": paid_text})
         if amount == 0:
             reasons.append("already_paid")
     if amount > 0:
         decision = "approved"
-        lines.append(_("Payable now: %(amount)s yuan.") % {"amount": yuan(amount)})
+        lines.append(_("Payable now: %(amount)s yuan.") % {"amount": amount_text})
     elif pending:
         decision = "needs_settlement"
     else:
@@ -55,9 +84,9 @@ def _result(
     result = {
         "benefit": case.benefit,
         "decision": decision,
-        "amount": yuan(amount),
+        "amount": amount_text,
         "entitlement": yuan(entitlement),
-        "already_paid": yuan(case.already_paid),
+        "already_paid": paid_text,
     }
     if stays is not None:
         result["counted_self_pay"] = stays["counted_self_pay"]
@@ -93,6 +122,7 @@ def _check_exclusions(codes: tuple[str, ...], allowed: Mapping[str, str], field:
 
 
 def calculate(case: Case, policy: Policy | None) -> dict:
+    """One case's answer; `case` has passed `parse_case` and `check_codes`."""
     if policy is None or not policy.has_benefits:
         return _no_policy(case)
     if case.benefit == "hospitalization":
@@ -107,8 +137,9 @@ def calculate(case: Case, policy: Policy | None) -> dict:
 
 def _episode(
     policy: Policy, episode: Episode, number: int, reasons: list[str], lines: list[str]
-) -> tuple[Decimal, str]:
-    """Counted out-of-pocket of one stay and the rule that counted it (B-H1, B-H2, B-X1)."""
+) -> tuple[Decimal, str, str]:
+    """Counted out-of-pocket of one stay, as a number and as text, and the rule that
+    counted it (B-H1, B-H2, B-X1); the stay's line of explanation goes to `lines`."""
     rules = policy.hospitalization
     assert rules is not None
     label = _("Stay %(n)s (admitted %(date)s)") % {"n": number, "date": episode.admitted_on}
@@ -121,7 +152,7 @@ def _episode(
             )
             % {"stay": label, "start": policy.coverage.start, "end": policy.coverage.end}
         )
-        return ZERO, "outside_coverage_period"
+        return ZERO, ZERO_TEXT, "outside_coverage_period"
     excluded = [
         c
         for c in episode.exclusions
@@ -133,14 +164,14 @@ def _episode(
         lines.append(
             _("%(stay)s: not covered (%(names)s); it counts 0.") % {"stay": label, "names": names}
         )
-        return ZERO, "excluded"
+        return ZERO, ZERO_TEXT, "excluded"
     if episode.cause == "work_injury":
         reasons.append("work_injury_stay")
         lines.append(
             _("%(stay)s: caused by a work injury, which has its own benefit; it counts 0.")
             % {"stay": label}
         )
-        return ZERO, "work_injury_stay"
+        return ZERO, ZERO_TEXT, "work_injury_stay"
     if episode.settlement_pending:
         if "needs_settlement" not in reasons:
             reasons.append("needs_settlement")
@@ -151,7 +182,7 @@ def _episode(
             )
             % {"stay": label}
         )
-        return ZERO, "needs_settlement"
+        return ZERO, ZERO_TEXT, "needs_settlement"
     counted = episode.settled_self_pay
     parts = []
     rule = "settled"
@@ -193,13 +224,15 @@ def _episode(
                 "share": yuan(share),
             }
         )
+    counted = to_fen(counted)
     if not parts:
         parts.append(_("no out-of-pocket amount"))
+    counted_text = str(counted)
     lines.append(
         _("%(stay)s: %(parts)s; counted %(counted)s yuan.")
-        % {"stay": label, "parts": "; ".join(parts), "counted": yuan(counted)}
+        % {"stay": label, "parts": "; ".join(parts), "counted": counted_text}
     )
-    return to_fen(counted), rule
+    return counted, counted_text, rule
 
 
 def _hospitalization(case: Case, policy: Policy) -> dict:
@@ -210,12 +243,10 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
     episodes = []
     total = ZERO
     for number, episode in enumerate(case.episodes, start=1):
-        _check_exclusions(
-            episode.exclusions, policy.general_exclusions, f"episodes[{number - 1}].exclusions"
-        )
-        counted, rule = _episode(policy, episode, number, reasons, lines)
+        counted, counted_text, rule = _episode(policy, episode, number, reasons, lines)
         total += counted
-        episodes.append({"counted": yuan(counted), "rule": rule})
+        episodes.append({"counted": counted_text, "rule": rule})
+    total_text = yuan(total)
     tier = rules.tier_for(total)
     if tier is None:
         entitlement = ZERO
@@ -225,7 +256,7 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
                 "Year's total counted out-of-pocket: %(total)s yuan, below the "
                 "%(lower)s yuan needed for a subsidy."
             )
-            % {"total": yuan(total), "lower": yuan(rules.tiers[0].lower)}
+            % {"total": total_text, "lower": rules.tiers[0].lower_text}
         )
     else:
         entitlement = tier.amount
@@ -234,7 +265,7 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
                 "Year's total counted out-of-pocket: %(total)s yuan, in the tier from "
                 "%(lower)s yuan: a subsidy of %(amount)s yuan for the year."
             )
-            % {"total": yuan(total), "lower": yuan(tier.lower), "amount": yuan(tier.amount)}
+            % {"total": total_text, "lower": tier.lower_text, "amount": tier.amount_text}
         )
     return _result(
         case,
@@ -242,7 +273,7 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
         reasons,
         lines,
         pending="needs_settlement" in reasons,
-        stays={"counted_self_pay": yuan(total), "episodes": episodes},
+        stays={"counted_self_pay": total_text, "episodes": episodes},
     )
 
 
@@ -252,7 +283,6 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
 def _critical_illness(case: Case, policy: Policy) -> dict:
     rules = policy.critical_illness
     assert rules is not None and case.first_diagnosed_on is not None
-    _check_exclusions(case.exclusions, policy.critical_illness_exclusions, "exclusions")
     reasons: list[str] = []
     lines: list[str] = []
     illness = rules.find(case.illness)
@@ -315,7 +345,6 @@ def _critical_illness(case: Case, policy: Policy) -> dict:
 def _work_injury(case: Case, policy: Policy) -> dict:
     rules = policy.work_injury
     assert rules is not None and case.injured_on is not None
-    _check_exclusions(case.exclusions, policy.general_exclusions, "exclusions")
     reasons: list[str] = []
     lines: list[str] = []
     grade_name = (
@@ -354,18 +383,60 @@ def _work_injury(case: Case, policy: Policy) -> dict:
 
 # --- the JSON front ---------------------------------------------------------------------
 
+CHUNK = 1000
 
-def calculate_payload(payload, policies: Mapping[int, Policy]) -> dict | list:
-    """SPEC §10: one case object or an array of them; answers in the same shape."""
-    single = not isinstance(payload, list)
-    cases = [payload] if single else payload
-    results, errors = [], []
-    for index, data in enumerate(cases):
+
+def check_codes(case: Case, policy: Policy | None) -> None:
+    """Exclusion codes must be the policy's own for the benefit (raises CaseError)."""
+    if policy is None or not policy.has_benefits:
+        return
+    if case.benefit == "hospitalization":
+        for index, episode in enumerate(case.episodes):
+            if episode.exclusions:
+                _check_exclusions(
+                    episode.exclusions, policy.general_exclusions, f"episodes[{index}].exclusions"
+                )
+    elif case.exclusions:
+        allowed = (
+            policy.critical_illness_exclusions
+            if case.benefit == "critical_illness"
+            else policy.general_exclusions
+        )
+        _check_exclusions(case.exclusions, allowed, "exclusions")
+
+
+def parse_all(items: list, policies: Mapping[int, Policy]) -> list[Case]:
+    """Every case parsed and checked before anything is calculated, so bad input is
+    reported whole and nothing half-done leaves (raises CalculatorInputError)."""
+    cases, errors = [], []
+    for index, data in enumerate(items):
         try:
             case = parse_case(data)
-            results.append(calculate(case, policies.get(case.year)))
+            check_codes(case, policies.get(case.year))
+            cases.append(case)
         except CaseError as exc:
             errors.append({"index": index, "field": exc.field, "message": exc.message})
     if errors:
         raise CalculatorInputError(errors)
+    return cases
+
+
+def calculate_many(cases: list[Case], policies: Mapping[int, Policy]) -> Iterator[dict]:
+    """Results one by one, computed a chunk at a time: a long batch is never held whole."""
+    language = translation.get_language()
+    for start in range(0, len(cases), CHUNK):
+        token = _batch_words.set(_words_for(language))
+        try:
+            chunk = [
+                calculate(case, policies.get(case.year)) for case in cases[start : start + CHUNK]
+            ]
+        finally:
+            _batch_words.reset(token)
+        yield from chunk
+
+
+def calculate_payload(payload, policies: Mapping[int, Policy]) -> dict | list:
+    """SPEC §10: one case object or an array of them; answers in the same shape."""
+    single = not isinstance(payload, list)
+    results = list(calculate_many(parse_all([payload] if single else payload, policies), policies))
     return results[0] if single else results

@@ -5,8 +5,10 @@
 `PolicyError` naming the file, the key and what is wrong.
 """
 
+import bisect
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import tomllib
@@ -15,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from huzhu.money import format_yuan
 
 CHANNELS = ("online", "paper", "renewal")
 CERTIFICATE_LEVELS = ("county", "city", "province")
@@ -41,6 +45,14 @@ class Tier:
     lower: Decimal
     amount: Decimal
 
+    @functools.cached_property
+    def lower_text(self) -> str:
+        return format_yuan(self.lower)
+
+    @functools.cached_property
+    def amount_text(self) -> str:
+        return format_yuan(self.amount)
+
 
 @dataclass(frozen=True)
 class Illness:
@@ -55,20 +67,22 @@ class Hospitalization:
     traffic_rate: Decimal
     tiers: tuple[Tier, ...]
 
-    @property
+    @functools.cached_property
     def unsettled_percent(self) -> str:
         return percent(self.unsettled_rate)
 
-    @property
+    @functools.cached_property
     def traffic_percent(self) -> str:
         return percent(self.traffic_rate)
 
+    @functools.cached_property
+    def _lowers(self) -> list[Decimal]:
+        return [tier.lower for tier in self.tiers]
+
     def tier_for(self, total: Decimal) -> Tier | None:
-        found = None
-        for tier in self.tiers:
-            if total >= tier.lower:
-                found = tier
-        return found
+        """The tier whose lower bound (included) is the highest one not above `total`."""
+        index = bisect.bisect_right(self._lowers, total)
+        return self.tiers[index - 1] if index else None
 
 
 @dataclass(frozen=True)

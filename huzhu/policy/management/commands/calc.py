@@ -1,5 +1,6 @@
 """huzhu calc FILE: the benefit calculator on JSON cases (SPEC §10). `-` reads stdin."""
 
+import gc
 import json
 import sys
 from decimal import Decimal
@@ -7,8 +8,12 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.policy.calculator import CalculatorInputError, calculate_many, parse_all
 from huzhu.policy.selectors import current_policies
+
+
+def dump(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False)
 
 
 class Command(BaseCommand):
@@ -33,10 +38,24 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Not valid JSON: %(error)s") % {"error": exc}, returncode=2
             ) from exc
+        # The loaded cases live until the end and never change: the garbage collector need
+        # not rescan them each time the answers being built trigger a collection.
+        gc.freeze()
+        policies = current_policies()
+        single = not isinstance(payload, list)
         try:
-            answer = calculate_payload(payload, current_policies())
+            cases = parse_all([payload] if single else payload, policies)
         except CalculatorInputError as exc:
             for error in exc.errors:
                 self.stderr.write(_("case %(index)s, field %(field)s: %(message)s") % error)
             raise CommandError(_("Nothing was calculated."), returncode=2) from exc
-        self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
+        # Every case is valid: answers are written as they come, never held all at once.
+        out = self.stdout
+        results = calculate_many(cases, policies)
+        if single:
+            out.write(json.dumps(next(results), ensure_ascii=False, indent=2))
+            return
+        out.write("[", ending="\n")
+        for index, result in enumerate(results):
+            out.write(("," if index else "") + dump(result), ending="\n")
+        out.write("]")
