@@ -22,6 +22,8 @@ def create_unit(
         raise UnitError(_("Enter the unit name."))
     if parent is None and kind != UnitKind.DISTRICT:
         raise UnitError(_("Only the district union has no parent unit."))
+    if kind == UnitKind.DISTRICT and Unit.objects.filter(kind=UnitKind.DISTRICT).exists():
+        raise UnitError(_("There is already a district union."))
     if parent is not None and kind not in CHILD_KINDS[UnitKind(parent.kind)]:
         raise UnitError(_("A unit of this kind cannot be placed under that unit."))
     with transaction.atomic():
