@@ -67,6 +67,10 @@ def test_district_admin_passes_the_second_factor(new_page, live_server, people, 
     assert "82200" in page.locator("#report").inner_text()
     page.set_viewport_size(DESKTOP)
     screenshot(page, "console-targets-desktop")
+    page.get_by_role("link", name="年度政策", exact=True).click()
+    page.get_by_role("link", name="2022").click()
+    assert "100000\t20000" in page.locator("#tiers").inner_text()
+    screenshot(page, "console-policy-2022-desktop")
 
 
 def test_member_signs_in_with_a_code_on_a_phone(new_page, live_server, people):
