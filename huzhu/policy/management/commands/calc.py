@@ -6,6 +6,7 @@ import sys
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from huzhu.policy.calculator import CalculatorInputError, calculate_many, parse_all
@@ -41,7 +42,13 @@ class Command(BaseCommand):
         # The loaded cases live until the end and never change: the garbage collector need
         # not rescan them each time the answers being built trigger a collection.
         gc.freeze()
-        policies = current_policies()
+        try:
+            policies = current_policies()
+        except DatabaseError as exc:
+            raise CommandError(
+                _("The database is not ready (%(error)s): run “huzhu migrate” first.")
+                % {"error": exc}
+            ) from exc
         single = not isinstance(payload, list)
         try:
             cases = parse_all([payload] if single else payload, policies)
