@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from huzhu.money import to_fen
+
 BENEFITS = ("hospitalization", "critical_illness", "work_injury")
 CAUSES = ("illness", "maternity", "accident", "traffic_accident", "work_injury")
 SCOPES = ("jiangsu", "other_province")
@@ -125,6 +127,11 @@ def _optional_amount(data: dict, key: str, prefix: str = "", default: Decimal = 
     return _amount(data[key], key, prefix) if key in data else default
 
 
+def _optional_money(data: dict, key: str, prefix: str = "") -> Decimal:
+    """An amount of money, rounded half-up to the fen as it comes in (SPEC D1)."""
+    return to_fen(_amount(data[key], key, prefix)) if key in data else ZERO
+
+
 def _date(value, key: str, prefix: str = "") -> datetime.date:
     if not isinstance(value, str):
         raise CaseError(prefix + key, _("must be a date written YYYY-MM-DD."))
@@ -178,7 +185,7 @@ def parse_case(data) -> Case:
     year = _required(data, "year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise CaseError("year", _("must be a scheme year such as 2022."))
-    already_paid = _optional_amount(data, "already_paid")
+    already_paid = _optional_money(data, "already_paid")
     if benefit == "hospitalization":
         episodes = data.get("episodes", [])
         if not isinstance(episodes, list):
@@ -242,7 +249,7 @@ def _episode(data, index: int) -> Episode:
     if ratio > ONE:
         raise CaseError(f"{prefix}liability_ratio", _("must be between 0 and 1."))
     cause = _choice(data.get("cause", "illness"), CAUSES, "cause", prefix)
-    traffic = _optional_amount(data, "traffic_total_cost", prefix)
+    traffic = _optional_money(data, "traffic_total_cost", prefix)
     if traffic and cause != "traffic_accident":
         raise CaseError(
             f"{prefix}traffic_total_cost", _("applies only to a stay caused by a traffic accident.")
@@ -253,8 +260,8 @@ def _episode(data, index: int) -> Episode:
         insurance_scope=_choice(
             data.get("insurance_scope", "jiangsu"), SCOPES, "insurance_scope", prefix
         ),
-        settled_self_pay=_optional_amount(data, "settled_self_pay", prefix),
-        unsettled_cost=_optional_amount(data, "unsettled_cost", prefix),
+        settled_self_pay=_optional_money(data, "settled_self_pay", prefix),
+        unsettled_cost=_optional_money(data, "unsettled_cost", prefix),
         settlement_pending=_bool(
             data.get("settlement_pending", False), "settlement_pending", prefix
         ),

@@ -129,3 +129,9 @@ def test_calc_command_exits_2_on_bad_input(tmp_path, text, words):
     assert error.value.returncode == 2
     for word in words:
         assert word in err.getvalue() + str(error.value)
+
+
+def test_d1_amounts_are_taken_to_the_fen_as_they_come_in(calc):
+    result = calc(hospital(stay(settled_self_pay="999.995"), already_paid="0.004"))
+    assert result["counted_self_pay"] == "1000.00"
+    assert (result["already_paid"], result["amount"]) == ("0.00", "500.00")
