@@ -1,6 +1,7 @@
 """Staff console pages: parse the request, call one selector or service, render."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -216,7 +217,11 @@ def members(request):
     query = request.GET.get("q", "")
     found = member_selectors.search_members(request.user, query).order_by("unit_path", "name")
     page = Paginator(found, 50).get_page(request.GET.get("page"))
-    return render(request, "console/members.html", {"page": page, "q": query})
+    return render(
+        request,
+        "console/members.html",
+        {"page": page, "q": query, "query": urlencode({"q": query})},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -285,4 +290,8 @@ def audit(request):
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "console/audit.html", {"page": page, "action": action})
+    return render(
+        request,
+        "console/audit.html",
+        {"page": page, "action": action, "query": urlencode({"action": action})},
+    )

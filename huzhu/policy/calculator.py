@@ -277,6 +277,16 @@ def _hospitalization(case: Case, policy: Policy) -> dict:
     )
 
 
+def _exclusions(
+    codes: tuple[str, ...], labels: Mapping[str, str], reasons: list[str], lines: list[str]
+) -> None:
+    """B-X1 / B-X2 found by the reviewer: each code is a reason and a line."""
+    for code in codes:
+        if code not in reasons:
+            reasons.append(code)
+        lines.append(_("Not covered: %(label)s.") % {"label": labels[code]})
+
+
 # --- critical illness (B-C1 … B-C3, B-X2) ---------------------------------------------
 
 
@@ -317,16 +327,13 @@ def _critical_illness(case: Case, policy: Policy) -> dict:
         reasons.append("hospital_grade")
         lines.append(
             _(
-                "The diagnosis must come from a grade 2 or 3 hospital in Changzhou or a "
-                "grade 3 hospital elsewhere; this hospital does not qualify."
+                "The diagnosis must come from a hospital of grade %(changzhou)s or above in "
+                "Changzhou, or of grade %(elsewhere)s or above elsewhere; this hospital does "
+                "not qualify."
             )
+            % {"changzhou": rules.min_grade_in_changzhou, "elsewhere": rules.min_grade_elsewhere}
         )
-    for code in case.exclusions:
-        if code not in reasons:
-            reasons.append(code)
-        lines.append(
-            _("Not covered: %(label)s.") % {"label": policy.critical_illness_exclusions[code]}
-        )
+    _exclusions(case.exclusions, policy.critical_illness_exclusions, reasons, lines)
     entitlement = ZERO if reasons else rules.amount
     if not reasons:
         lines.append(
@@ -364,10 +371,7 @@ def _work_injury(case: Case, policy: Policy) -> dict:
                 "city level or above; a county-level certificate is not accepted."
             )
         )
-    for code in case.exclusions:
-        if code not in reasons:
-            reasons.append(code)
-        lines.append(_("Not covered: %(label)s.") % {"label": policy.general_exclusions[code]})
+    _exclusions(case.exclusions, policy.general_exclusions, reasons, lines)
     amount = rules.amounts[case.grade]
     entitlement = ZERO if reasons else amount
     if not reasons:

@@ -121,3 +121,15 @@ def test_member_list_query_count_does_not_grow_with_members(
         add_member(tree.hutang_union_b, union_card=f"62316600000001{index:05d}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("console:members"))
+
+
+@pytest.mark.django_db
+def test_member_list_pages_keep_the_search(client, people, tree):
+    for index in range(55):
+        add_member(tree.hutang_union_b, name="王五", union_card=f"62316600000002{index:05d}")
+    sign_in(client, people.hutang_admin)
+    html = client.get(reverse("console:members"), {"q": "王五"}).content.decode()
+    assert "第 1 页，共 2 页" in html
+    assert "?q=%E7%8E%8B%E4%BA%94&amp;page=2" in html
+    second = client.get(reverse("console:members"), {"q": "王五", "page": 2}).content.decode()
+    assert second.count("王五</a>") == 5
