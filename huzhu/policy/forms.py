@@ -148,6 +148,15 @@ class StayForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
     )
 
+    TRAFFIC_FIELDS = ("traffic_total_cost", "liability_percent")
+
+    def general_fields(self):
+        return [field for field in self if field.name not in self.TRAFFIC_FIELDS]
+
+    def traffic_fields(self):
+        """Shown only when the cause is a traffic accident (CSS, no script)."""
+        return [self[name] for name in self.TRAFFIC_FIELDS]
+
 
 StayFormSet = formset_factory(StayForm, extra=0, min_num=1, validate_min=True, max_num=20)
 

@@ -100,6 +100,7 @@ def test_member_fills_the_calculator_on_a_phone(new_page, live_server):
     page.get_by_label("医保结算单上的个人自理（元）").first.fill("6200")
     page.locator("summary", has_text="第 2 次住院").click()
     page.get_by_label("入院日期").nth(1).fill("2022-08-15")
+    assert not page.get_by_label("交通事故：住院总费用（元）").nth(1).is_visible()
     page.get_by_label("住院原因").nth(1).select_option("traffic_accident")
     page.get_by_label("交通事故：住院总费用（元）").nth(1).fill("10000")
     page.get_by_label("交通事故：本人责任比例（%）").nth(1).fill("50")
