@@ -8,6 +8,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -68,7 +69,12 @@ def otp_view(request):
                 request=request,
                 unit_path=user.unit_path,
             )
-            return redirect(request.GET.get("next") or "console:dashboard")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = "console:dashboard"
+            return redirect(target)
         error = _("The code is wrong or has expired.")
     context = {"setup": setup, "error": error}
     if setup:

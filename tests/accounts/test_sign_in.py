@@ -91,3 +91,14 @@ def test_totp_command_prints_the_current_code(people, capsys):
     call_command("totp", "district")
     device = TOTPDevice.objects.get(user=people.district_admin)
     assert capsys.readouterr().out.strip() == current_code(device)
+
+
+@pytest.mark.django_db
+def test_second_factor_never_redirects_off_site(client, people):
+    post_login(client, "district", PASSWORD)
+    device = TOTPDevice.objects.get(user=people.district_admin)
+    response = client.post(
+        reverse("console:otp") + "?next=https://evil.example/", {"code": current_code(device)}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("console:dashboard")
