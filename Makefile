@@ -6,7 +6,7 @@ export HUZHU_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint check messages clean
+.PHONY: run test install install-test lint check messages clean totp
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ run: install
 	@echo ""
 	@echo "工作人员控制台 Staff console:  http://$(HOST):$(PORT)/console/"
 	@echo "职工移动端   Member portal:   http://$(HOST):$(PORT)/m/"
+	@echo "二次验证码   Second factor:   make totp NAME=district"
 	@echo ""
 	DEBUG=$${DEBUG:-0} $(BIN)/huzhu runserver $(HOST):$(PORT)
 
@@ -46,6 +47,10 @@ test: lint check
 
 messages: install-test
 	cd huzhu && ../$(BIN)/huzhu makemessages -l zh_Hans --no-obsolete && ../$(BIN)/huzhu compilemessages -l zh_Hans
+
+# The current authenticator code of a demo user (the data folder of `make run`).
+totp: install
+	@$(BIN)/huzhu totp $(or $(NAME),district)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
