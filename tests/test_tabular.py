@@ -1,0 +1,89 @@
+"""Reading uploaded tables (SPEC X3, used by the targets importer and, later, rosters)."""
+
+import io
+
+import msoffcrypto.format.ooxml as ooxml
+import pytest
+from openpyxl import Workbook
+
+from huzhu.tabular import TableError, parse_whole_number, read_rows
+
+ROWS = [
+    ["2022年互助保障目标任务清单"],
+    ["序号", "所属单位", "2022年计划任务数"],
+    [1, "湖塘镇", 6000],
+]
+
+
+def workbook_bytes(rows=ROWS) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def encrypted(content: bytes, password: str) -> bytes:
+    out = io.BytesIO()
+    ooxml.OOXMLFile(io.BytesIO(content)).encrypt(password, out)
+    return out.getvalue()
+
+
+def test_xlsx_cells_come_back_as_the_text_people_typed():
+    rows = read_rows(workbook_bytes(), "t.xlsx")
+    assert rows[2][:3] == ["1", "湖塘镇", "6000"]
+
+
+def test_x3_an_encrypted_workbook_opens_with_its_password():
+    content = encrypted(workbook_bytes(), "武进2022")
+    assert read_rows(content, "t.xlsx", password="武进2022")[2][1] == "湖塘镇"
+
+
+@pytest.mark.parametrize("password, words", [(None, "已加密"), ("wrong", "密码错误")])
+def test_x3_a_missing_or_wrong_password_is_a_clear_message(password, words):
+    content = encrypted(workbook_bytes(), "secret")
+    with pytest.raises(TableError) as error:
+        read_rows(content, "t.xlsx", password=password)
+    assert words in str(error.value)
+
+
+def test_x3_csv_in_gbk_and_utf8_with_bom():
+    text = "序号,所属单位\n1,湖塘镇\n"
+    assert read_rows(text.encode("gbk"), "t.csv")[1] == ["1", "湖塘镇"]
+    assert read_rows(("\ufeff" + text).encode("utf-8"), "t.csv")[0][0] == "序号"
+
+
+@pytest.mark.parametrize(
+    "content, name, words",
+    [
+        (b"not a workbook", "t.xlsx", "不是有效的 Excel"),
+        (workbook_bytes(), "t.pdf", "不支持的文件类型"),
+        (b"\xff\xfe\x00\x00garbage\x80", "t.csv", "UTF-8"),
+    ],
+)
+def test_s5_the_type_is_checked_by_content(content, name, words):
+    with pytest.raises(TableError) as error:
+        read_rows(content, name)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("7000", 7000),
+        ("7,000", 7000),
+        ("７０００", 7000),
+        (" 7000 ", 7000),
+        ("7000.0", 7000),
+        ("", None),
+    ],
+)
+def test_whole_numbers_as_people_type_them(text, number):
+    assert parse_whole_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["12.5", "-3", "abc", "1e3x"])
+def test_other_numbers_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_whole_number(text)
