@@ -133,3 +133,29 @@ def test_member_list_pages_keep_the_search(client, people, tree):
     assert "?q=%E7%8E%8B%E4%BA%94&amp;page=2" in html
     second = client.get(reverse("console:members"), {"q": "王五", "page": 2}).content.decode()
     assert second.count("王五</a>") == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page_name", ["console:dashboard", "console:units", "console:targets"])
+def test_overview_pages_do_not_grow_queries_with_units(
+    client, people, tree, page_name, django_assert_max_num_queries
+):
+    from huzhu.org.models import UnitKind
+    from huzhu.org.services import create_unit
+
+    Target.objects.create(unit=tree.hutang, year=2022, target=6000)
+    sign_in(client, people.district_admin)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse(page_name), {"year": 2022})
+    for index in range(15):
+        town = create_unit(
+            actor=None,
+            name=f"新镇{index}",
+            kind=UnitKind.ORGANIZING,
+            parent=tree.district,
+            position=30 + index,
+        )
+        Target.objects.create(unit=town, year=2022, target=100 + index)
+        create_unit(actor=None, name=f"新镇{index}工会", kind=UnitKind.GRASSROOTS, parent=town)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse(page_name), {"year": 2022})
