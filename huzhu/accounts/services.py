@@ -7,6 +7,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts.models import User
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.org.models import Unit
 
@@ -25,7 +26,7 @@ def create_staff_user(
     with transaction.atomic():
         user.save()
         record_event(
-            action="user.create",
+            action=Action.USER_CREATE,
             actor=actor,
             target=user,
             request=request,
@@ -40,7 +41,7 @@ def unlock_user(*, actor, user: User, request=None) -> None:
     with transaction.atomic():
         axes_reset(username=user.username)
         record_event(
-            action="user.unlock",
+            action=Action.USER_UNLOCK,
             actor=actor,
             target=user,
             request=request,
@@ -54,7 +55,7 @@ def reset_second_factor(*, actor, user: User, request=None) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         record_event(
-            action="user.reset_second_factor",
+            action=Action.USER_RESET_SECOND_FACTOR,
             actor=actor,
             target=user,
             request=request,

@@ -47,3 +47,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        from huzhu.audit.actions import label
+
+        return label(self.action)

@@ -4,13 +4,14 @@ place the framework reports them."""
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 
 
 @receiver(user_logged_in)
 def log_sign_in(sender, request, user, **kwargs):
     record_event(
-        action="auth.sign_in",
+        action=Action.SIGN_IN,
         actor=user,
         target=user,
         request=request,
@@ -22,5 +23,5 @@ def log_sign_in(sender, request, user, **kwargs):
 def log_failed_sign_in(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     record_event(
-        action="auth.sign_in_failed", request=request, summary=username, data={"username": username}
+        action=Action.SIGN_IN_FAILED, request=request, summary=username, data={"username": username}
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huzhu.accounts import roles
 from huzhu.accounts.access import scoped
+from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
 from huzhu.audit.services import record_event
 from huzhu.console.access import require, staff_view
@@ -84,7 +85,7 @@ def targets(request):
     report = org_selectors.target_report(year, request.user)
     if request.GET.get("format") == "xlsx":
         record_event(
-            action="targets.export",
+            action=Action.TARGETS_EXPORT,
             actor=request.user,
             request=request,
             unit_path=request.user.unit_path,
@@ -127,7 +128,7 @@ def targets_import(request):
         return redirect("console:targets")
     with transaction.atomic():
         record_event(
-            action="upload",
+            action=Action.UPLOAD,
             actor=request.user,
             request=request,
             unit_path=request.user.unit_path,

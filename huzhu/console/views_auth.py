@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts import roles
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 
 
@@ -55,7 +56,7 @@ def otp_view(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 record_event(
-                    action="auth.second_factor_enrolled",
+                    action=Action.SECOND_FACTOR_ENROLLED,
                     actor=user,
                     target=user,
                     request=request,
@@ -63,7 +64,7 @@ def otp_view(request):
                 )
             otp_login(request, device)
             record_event(
-                action="auth.second_factor",
+                action=Action.SECOND_FACTOR,
                 actor=user,
                 target=user,
                 request=request,

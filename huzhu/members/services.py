@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.members import crypto
 from huzhu.members.models import InsuranceScope, LoginCode, Member
@@ -106,7 +107,7 @@ def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Memb
                 **fields,
             )
             record_event(
-                action="member.create",
+                action=Action.MEMBER_CREATE,
                 actor=actor,
                 target=member,
                 request=request,
@@ -124,7 +125,7 @@ def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
     """The clear ID, phone and card numbers; each call is written to the audit log (S2)."""
     with transaction.atomic():
         record_event(
-            action="member.reveal",
+            action=Action.MEMBER_REVEAL,
             actor=actor,
             target=member,
             request=request,
@@ -220,7 +221,9 @@ def verify_login_code(*, phone: str, code: str, request=None) -> list[Member]:
             login.save(update_fields=["attempts"])
         members = list(Member.objects.filter(phone_hash=phone_hash)) if matched else []
         for member in members:
-            record_event(action="member.sign_in", member=member, target=member, request=request)
+            record_event(
+                action=Action.MEMBER_SIGN_IN, member=member, target=member, request=request
+            )
     if not members:
         raise wrong
     return members

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
 from huzhu.org.rules import TargetFile
@@ -32,7 +33,7 @@ def create_unit(
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.save(update_fields=["path"])
         record_event(
-            action="unit.create", actor=actor, target=unit, request=request, summary=unit.name
+            action=Action.UNIT_CREATE, actor=actor, target=unit, request=request, summary=unit.name
         )
     return unit
 
@@ -80,7 +81,7 @@ def import_targets(*, actor, parsed: TargetFile, source: str = "", request=None)
             Target.objects.update_or_create(unit=unit, year=year, defaults={"target": row.target})
             updated += 1
         record_event(
-            action="targets.import",
+            action=Action.TARGETS_IMPORT,
             actor=actor,
             target=root,
             request=request,

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Max
 
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.policy.document import read_policy_file, shipped_policy_files
 from huzhu.policy.models import PolicyVersion
@@ -29,7 +30,7 @@ def sync_shipped_policies(using: str = "default") -> list[PolicyVersion]:
                 source_name=path.name,
             )
             record_event(
-                action="policy.load",
+                action=Action.POLICY_LOAD,
                 target=version,
                 summary=f"{year} v{number} {path.name}",
                 data={"sha256": digest},

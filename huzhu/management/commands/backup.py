@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                     )
                 )
         target.chmod(0o600)
-        record_event(action="backup", summary=str(target))
+        record_event(action=Action.BACKUP, summary=str(target))
         self.stdout.write(
             _(
                 "Backup written to %(path)s. Keep it apart from the server: it "
