@@ -1,0 +1,188 @@
+"""Every console and portal page against every persona of STYLE.md (SPEC S1, §12).
+
+One row per page and method: the status each persona gets. A refused POST carries data
+that would be written if the check were missing, and must write nothing. A page added to
+the URLconf without a row here fails `test_every_page_is_in_the_matrix`.
+"""
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from huzhu.accounts.roles import Role
+from huzhu.policy.models import PolicyVersion
+from huzhu.portal.views import SESSION_KEY
+from tests.conftest import make_id_number, make_user, sign_in
+
+PERSONAS = (
+    "anonymous",
+    "hutang_admin",
+    "hutang_clerk",
+    "niutang_admin",
+    "district_admin",
+    "finance",
+    "auditor",
+    "member",
+    "other_member",
+)
+STAFF = PERSONAS[1:7]
+
+# Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk.
+# fmt: off
+MATRIX = [
+    # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
+    ("GET", "console:login", None,          (200, 302, 302, 302, 302, 302, 302, 200, 200)),
+    ("POST", "console:logout", None,        (302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "console:otp", None,            (302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "console:dashboard", None,      (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:targets", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("POST", "console:targets_import", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:units", None,          (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("POST", "console:units", None,         (302, 302, 403, 200, 302, 403, 403, 302, 302)),
+    ("GET", "console:members", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:member_new", None,     (302, 200, 200, 200, 200, 403, 403, 302, 302)),
+    ("POST", "console:member_new", None,    (302, 302, 302, 200, 302, 403, 403, 302, 302)),
+    ("GET", "console:member", "member",     (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:member_reveal", "member", (302, 200, 200, 404, 200, 403, 200, 302, 302)),
+    ("GET", "console:audit", None,          (302, 403, 403, 403, 200, 403, 200, 302, 302)),
+    ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:users", None,          (302, 403, 403, 403, 200, 403, 403, 302, 302)),
+    ("POST", "console:users", None,         (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:user_unlock", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:user_reset_second_factor", "user",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "portal:home", None,            (302, 302, 302, 302, 302, 302, 302, 200, 200)),
+    ("GET", "portal:login", None,           (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "portal:logout", None,         (302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "portal:me", None,              (302, 302, 302, 302, 302, 302, 302, 200, 200)),
+    ("GET", "portal:calculator", None,      (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+]
+# fmt: on
+
+# Tables a refused request may still write: the session, the audit log (a refusal may be
+# recorded), sign-in attempts and rate counters.
+BOOKKEEPING = {"django_session", "audit_auditevent", "huzhu_ratecounter"}
+
+
+def _cases():
+    for method, name, argument, statuses in MATRIX:
+        for persona, status in zip(PERSONAS, statuses, strict=True):
+            yield pytest.param(
+                method, name, argument, persona, status, id=f"{method}-{name}-{persona}"
+            )
+
+
+def _payload(name, tree, people):
+    """Data that would change something if the request were let through."""
+    if name == "console:units":
+        return {"name": "湖塘镇新工会", "parent": tree.hutang.pk}
+    if name == "console:member_new":
+        return {
+            "name": "赵六",
+            "id_number": make_id_number(),
+            "phone": "13700009999",
+            "union_card": "6231660000000007777",
+            "unit": tree.hutang_union.pk,
+            "has_basic_insurance": "on",
+            "insurance_scope": "jiangsu",
+        }
+    if name == "console:users":
+        return {
+            "username": "intruder",
+            "role": Role.DISTRICT_ADMIN,
+            "unit": tree.district.pk,
+            "password": "a-long-password-2022",
+        }
+    if name == "console:targets_import":
+        from pathlib import Path
+
+        import huzhu
+
+        path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
+    return {}
+
+
+def _table_counts():
+    counts = {}
+    for model in apps.get_models():
+        table = model._meta.db_table
+        if table in BOOKKEEPING or table.startswith("axes_"):
+            continue
+        counts[table] = model._default_manager.count()
+    return counts
+
+
+@pytest.fixture
+def finance(tree):
+    return make_user("finance", Role.FINANCE, tree.district, second_factor=True)
+
+
+def _become(client, persona, people, finance):
+    if persona == "anonymous":
+        return
+    if persona in ("member", "other_member"):
+        session = client.session
+        session[SESSION_KEY] = [getattr(people, persona).pk]
+        session.save()
+        return
+    sign_in(client, finance if persona == "finance" else getattr(people, persona))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "name", "argument", "persona", "status"), list(_cases()))
+def test_s1_each_persona_gets_the_expected_answer(
+    client, people, tree, finance, method, name, argument, persona, status
+):
+    args = {
+        None: [],
+        "member": [people.member.pk],
+        "policy": [PolicyVersion.objects.order_by("pk").values_list("pk", flat=True).first()],
+        "user": [people.hutang_clerk.pk],
+    }[argument]
+    _become(client, persona, people, finance)
+    url = reverse(name, args=args)
+    if method == "GET":
+        response = client.get(url)
+        assert response.status_code == status, (name, persona)
+        return
+    before = _table_counts()
+    response = client.post(url, _payload(name, tree, people))
+    assert response.status_code == status, (name, persona)
+    if not _is_allowed_write(name, persona):
+        assert _table_counts() == before, f"{persona} changed data through {name}"
+
+
+def _is_allowed_write(name, persona):
+    """The POSTs that succeed for this persona (the rest must change nothing)."""
+    editors = {"hutang_admin", "hutang_clerk", "niutang_admin", "district_admin"}
+    allowed = {
+        "console:units": {"hutang_admin", "district_admin"},
+        "console:member_new": editors,
+        "console:targets_import": {"district_admin"},
+        "console:users": {"district_admin"},
+        "console:user_unlock": {"district_admin"},
+        "console:user_reset_second_factor": {"district_admin"},
+        # Signing out writes nothing but the session.
+        "console:logout": set(PERSONAS),
+        "portal:logout": set(PERSONAS),
+    }
+    return persona in allowed.get(name, set())
+
+
+def _names(resolver, namespace=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_page_is_in_the_matrix():
+    pages = {n for n in _names(get_resolver()) if n.startswith(("console:", "portal:"))}
+    assert pages - {name for _, name, _, _ in MATRIX} == set()
