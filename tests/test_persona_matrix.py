@@ -5,10 +5,14 @@ that would be written if the check were missing, and must write nothing. A page 
 the URLconf without a row here fails `test_every_page_is_in_the_matrix`.
 """
 
+from pathlib import Path
+
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+import huzhu
 from huzhu.accounts.roles import Role
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
@@ -96,13 +100,7 @@ def _payload(name, tree, people):
             "password": "a-long-password-2022",
         }
     if name == "console:targets_import":
-        from pathlib import Path
-
-        import huzhu
-
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
     return {}
 
