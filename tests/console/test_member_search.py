@@ -48,8 +48,9 @@ def test_s2_finance_cannot_search_by_full_id_number(client, people, finance, ful
     assert 'method="post"' in page  # the search box never puts what was typed in the URL
     response = search(client, full_id)
     html = response.content.decode()
-    assert response.status_code == 403
+    assert response.status_code == 403  # answered in place: no redirect carries the number
     assert "不能按完整身份证号或手机号查询" in html and "张三" not in html
+    assert full_id not in html  # not echoed into the box or any pager link
     for method in ("post", "get"):
         assert "张三" not in search(client, "13812345678", method).content.decode()
     assert not AuditEvent.objects.filter(action="member.search_number").exists()
