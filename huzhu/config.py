@@ -7,6 +7,7 @@ the backup command and the docs name it.
 """
 
 import base64
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +27,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Addresses or networks (`10.0.0.2`, `10.0.0.0/8`, `fd00::/8`), comma-separated."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{name}: {item!r} is not an IP address or network") from None
+    return networks
 
 
 def data_dir() -> Path:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,8 +18,9 @@ class User(AbstractUser):
         verbose_name=_("unit"),
     )
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
-
-    LOCKOUT_FAILURES = settings.AXES_FAILURE_LIMIT
+    # Set for a new user and after an admin resets the password: the console asks for a
+    # new password before anything else.
+    must_change_password = models.BooleanField(default=False)
 
     def clean(self) -> None:
         super().clean()
@@ -39,3 +39,25 @@ class User(AbstractUser):
     @property
     def unit_path(self) -> str:
         return self.unit.path if self.unit is not None else ""
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code the district admin hands to a user, needed to enrol an authenticator:
+    the password alone must not be enough to take over a second factor (SPEC S4).
+
+    Only a keyed hash is stored; a code expires, and is used once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "this user's unused codes", read at each enrolment attempt.
+            models.Index(fields=["user", "used_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

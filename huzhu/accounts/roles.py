@@ -35,6 +35,8 @@ FULL_IDENTITY_ROLES = {
 }
 TARGET_EDITOR_ROLES = {Role.DISTRICT_ADMIN}
 AUDIT_READER_ROLES = {Role.DISTRICT_ADMIN, Role.AUDITOR}
+# SPEC §0: the auditor reads everything, and every access is logged.
+PAGE_VIEW_LOGGED_ROLES = {Role.AUDITOR}
 
 
 def needs_second_factor(role: str) -> bool:
@@ -51,6 +53,10 @@ def can_edit_targets(role: str) -> bool:
 
 def can_read_audit(role: str) -> bool:
     return role in AUDIT_READER_ROLES
+
+
+def logs_page_views(role: str) -> bool:
+    return role in PAGE_VIEW_LOGGED_ROLES
 
 
 # Who registers members and adds units under their own unit (auditors only read).

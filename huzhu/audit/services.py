@@ -1,16 +1,63 @@
 """Writing the audit log. Called inside the transaction of the change it records."""
 
+import functools
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from huzhu.audit.models import AuditEvent
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.cache
+def _networks(configured: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in configured)
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
+def forwarded_client(remote: str, header: str, networks: tuple[Network, ...]) -> str:
+    """The nearest address in a proxy header that is not one of our proxies.
+
+    The header reads `client, proxy1, proxy2`, each proxy appending the address it saw, so
+    only the right end is written by proxies we trust: walk it from the right and stop at
+    the first address that is not a trusted proxy. Anything further left came from the
+    client and may be forged.
+    """
+    found = remote
+    for hop in reversed(header.split(",")):
+        try:
+            address = ipaddress.ip_address(hop.strip())
+        except ValueError:
+            break
+        found = str(address)
+        if not _trusted(address, networks):
+            break
+    return found
+
 
 def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind a trusted proxy the address it saw
+    (settings HUZHU_TRUSTED_PROXIES and HUZHU_PROXY_HEADER, SPEC §13). Every caller — the
+    audit log, sign-in lockout, rate limits — goes through here."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _networks(tuple(settings.HUZHU_TRUSTED_PROXIES))
+    if remote is None or not networks:
+        return remote
+    try:
+        if not _trusted(ipaddress.ip_address(remote), networks):
+            return remote
+    except ValueError:
+        return remote
+    meta_key = "HTTP_" + settings.HUZHU_PROXY_HEADER.upper().replace("-", "_")
+    return forwarded_client(remote, request.META.get(meta_key, ""), networks)
 
 
 def record_event(

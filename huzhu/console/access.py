@@ -1,16 +1,37 @@
-"""The decorator every console view wears: signed in, a staff role, and the second factor
-where the role needs one (SPEC S4)."""
+"""The decorator every console view wears: signed in, a staff role, the second factor
+where the role needs one (SPEC S4), a password that is no longer the initial one, and an
+audit row for each page an auditor opens (SPEC §0)."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from huzhu.accounts import roles
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
 
 
-def staff_view(view):
+def _record_page_view(request) -> None:
+    # The path only: query strings may carry what was searched for (SPEC §0, S2).
+    user = request.user
+    record_event(
+        action=Action.PAGE_VIEW,
+        actor=user,
+        request=request,
+        unit_path=user.unit_path,
+        summary=request.path[:500],
+        data={"method": request.method, "params": sorted(request.GET.keys())},
+    )
+
+
+def staff_view(view=None, *, password_change: bool = False):
+    """`password_change=True` marks the one page a user who must replace an initial
+    password may still open."""
+    if view is None:
+        return partial(staff_view, password_change=password_change)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
@@ -20,6 +41,10 @@ def staff_view(view):
             raise PermissionDenied
         if roles.needs_second_factor(user.role) and not user.is_verified():
             return redirect("console:otp")
+        if user.must_change_password and not password_change:
+            return redirect("console:password_change")
+        if roles.logs_page_views(user.role):
+            _record_page_view(request)
         return view(request, *args, **kwargs)
 
     return wrapper

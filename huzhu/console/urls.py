@@ -1,26 +1,35 @@
 from django.urls import path
 
-from huzhu.console import views, views_auth, views_policy, views_users
+from huzhu.console import views, views_audit, views_auth, views_members, views_policy, views_users
 
 app_name = "console"
 urlpatterns = [
     path("login/", views_auth.LoginView.as_view(), name="login"),
     path("logout/", views_auth.LogoutView.as_view(), name="logout"),
     path("otp/", views_auth.otp_view, name="otp"),
+    path("password/", views_auth.password_change, name="password_change"),
     path("", views.dashboard, name="dashboard"),
     path("targets/", views.targets, name="targets"),
     path("targets/import", views.targets_import, name="targets_import"),
     path("units/", views.units, name="units"),
-    path("members/", views.members, name="members"),
+    path("members/", views_members.members, name="members"),
     path("members/new/", views.member_new, name="member_new"),
     path("members/<int:pk>/", views.member, name="member"),
     path("members/<int:pk>/reveal", views.member_reveal, name="member_reveal"),
-    path("audit/", views.audit, name="audit"),
+    path("audit/", views_audit.audit, name="audit"),
     path("calculator/", views.calculator, name="calculator"),
     path("policies/", views_policy.policies, name="policies"),
     path("policies/<int:pk>/", views_policy.policy, name="policy"),
     path("users/", views_users.users, name="users"),
     path("users/<int:pk>/unlock", views_users.user_unlock, name="user_unlock"),
+    path(
+        "users/<int:pk>/reset-password",
+        views_users.user_reset_password,
+        name="user_reset_password",
+    ),
+    path("users/<int:pk>/disable", views_users.user_disable, name="user_disable"),
+    path("users/<int:pk>/enable", views_users.user_enable, name="user_enable"),
+    path("users/unlock-address", views_users.address_unlock, name="address_unlock"),
     path(
         "users/<int:pk>/reset-second-factor",
         views_users.user_reset_second_factor,

@@ -1,12 +1,10 @@
 """Staff console pages: parse the request, call one selector or service, render."""
 
 import datetime
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpResponse
@@ -16,9 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.accounts import roles
-from huzhu.accounts.access import scoped
 from huzhu.audit.actions import Action
-from huzhu.audit.models import AuditEvent
 from huzhu.audit.services import record_event
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
@@ -212,19 +208,6 @@ def units(request):
     return render(request, "console/units.html", {"rows": rows, "form": form})
 
 
-@require_GET
-@staff_view
-def members(request):
-    query = request.GET.get("q", "")
-    found = member_selectors.search_members(request.user, query).order_by("unit_path", "name")
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "console/members.html",
-        {"page": page, "q": query, "query": urlencode({"q": query})},
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @staff_view
 @require(roles.can_edit_members)
@@ -277,22 +260,3 @@ def member_reveal(request, pk: int):
 @staff_view
 def calculator(request):
     return render(request, "console/calculator.html", calculator_context(request))
-
-
-@require_GET
-@staff_view
-@require(roles.can_read_audit)
-def audit(request):
-    events = scoped(AuditEvent.objects.select_related("actor_user"), request.user, "unit_path")
-    if request.user.unit.kind == "district":
-        # District users also see events that belong to no unit (sign-in failures, system).
-        events = AuditEvent.objects.select_related("actor_user")
-    action = request.GET.get("action", "")
-    if action:
-        events = events.filter(action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "console/audit.html",
-        {"page": page, "action": action, "query": urlencode({"action": action})},
-    )

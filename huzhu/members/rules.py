@@ -7,6 +7,8 @@ forms and the member portal all call these, so a value is judged the same everyw
 
 import datetime
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
@@ -188,3 +190,66 @@ def mask_phone(value: str) -> str:
 
 def mask_card(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# --- what a staff search box holds (SPEC S2) --------------------------------------------
+
+
+class SearchKind(StrEnum):
+    ALL = "all"
+    NAME = "name"
+    LAST_FOUR = "last_four"  # of an ID or phone number
+    MASKED = "masked"  # a number as lists show it: 320412********1234, 138****5678
+    FULL_ID = "full_id"
+    FULL_PHONE = "full_phone"
+    UNCLEAR = "unclear"  # digits that are none of the above
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    kind: SearchKind
+    value: str = ""
+
+    @property
+    def is_full_number(self) -> bool:
+        return self.kind in (SearchKind.FULL_ID, SearchKind.FULL_PHONE)
+
+    @property
+    def masked(self) -> str:
+        if self.kind == SearchKind.FULL_ID:
+            return mask_id_number(self.value)
+        if self.kind == SearchKind.FULL_PHONE:
+            return mask_phone(self.value)
+        return self.value
+
+
+LAST_FOUR = re.compile(r"^\d{3}[\dX]$")
+MASKED_NUMBER = re.compile(r"^(\d{6}\*{8}\d{3}[\dX]|1\d{2}\*{4}\d{4})$")
+
+
+def classify_search(raw: str) -> MemberSearch:
+    """Sort a search into the kinds above.
+
+    Only a full number is looked up through the keyed hash, and only for roles that may see
+    full numbers (members.services.search_by_full_number). Every other kind is compared
+    with what the lists already show — the name and the masked numbers — so no answer can
+    confirm a number the user could not see: trying the ~1,600 IDs that fit a masked one
+    through the name or fragment search finds nothing.
+    """
+    value = normalize_width(str(raw or "")).strip()
+    if not value:
+        return MemberSearch(SearchKind.ALL)
+    compact = PHONE_SEPARATORS.sub("", value).upper()
+    if not any(ch.isdigit() for ch in compact):
+        return MemberSearch(SearchKind.NAME, value)
+    if LAST_FOUR.match(compact):
+        return MemberSearch(SearchKind.LAST_FOUR, compact)
+    if MASKED_NUMBER.match(compact):
+        return MemberSearch(SearchKind.MASKED, compact)
+    numbers = ((SearchKind.FULL_ID, clean_id_number), (SearchKind.FULL_PHONE, clean_phone))
+    for kind, clean in numbers:
+        try:
+            return MemberSearch(kind, clean(compact))
+        except InvalidValue:
+            continue
+    return MemberSearch(SearchKind.UNCLEAR)

@@ -1,6 +1,7 @@
 """Writes to members: every change in one transaction with its audit row."""
 
 import hmac
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhu import ratelimit
+from huzhu.accounts.roles import can_view_full_identity
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.members import crypto
 from huzhu.members.models import InsuranceScope, LoginCode, Member
 from huzhu.members.rules import (
     InvalidValue,
+    MemberSearch,
+    SearchKind,
     clean_id_number,
     clean_name,
     clean_phone,
@@ -25,6 +30,7 @@ from huzhu.members.rules import (
     mask_id_number,
     mask_phone,
 )
+from huzhu.members.selectors import members_with_number
 from huzhu.members.sms import send_sms
 from huzhu.org.models import Unit, UnitKind
 
@@ -138,6 +144,58 @@ def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
             crypto.decrypt(member.union_card_encrypted) if member.union_card_encrypted else ""
         ),
     }
+
+
+class SearchRefused(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# A phone shared by a family finds a few members, an ID one; more is not a search result.
+NUMBER_SEARCH_LIMIT = 50
+
+
+def search_by_full_number(*, actor, search: MemberSearch, request=None) -> list[Member]:
+    """SPEC S2: a full ID or phone number, only for roles that may see full numbers,
+    rate-limited per user and written to the audit log with the masked number."""
+    if not search.is_full_number:
+        raise ValueError("not a full number")
+    if not can_view_full_identity(actor.role):
+        raise SearchRefused(
+            _(
+                "Your role may not search by full ID or phone number. Search by name or by "
+                "the last four digits of an ID or mobile number."
+            ),
+            403,
+        )
+    verdict = ratelimit.hit(
+        f"member-search-number:{actor.pk}",
+        limit=settings.HUZHU_NUMBER_SEARCHES_PER_HOUR,
+        window=3600,
+    )
+    if not verdict.allowed:
+        raise SearchRefused(
+            _("Too many searches by full number: try again in %(minutes)s minutes.")
+            % {"minutes": math.ceil(verdict.retry_after / 60)},
+            429,
+        )
+    with transaction.atomic():
+        found = list(members_with_number(actor, search).order_by("id")[:NUMBER_SEARCH_LIMIT])
+        record_event(
+            action=Action.MEMBER_SEARCH_NUMBER,
+            actor=actor,
+            request=request,
+            unit_path=actor.unit_path,
+            summary=f"{search.masked} ({len(found)})",
+            data={
+                "kind": "id" if search.kind == SearchKind.FULL_ID else "phone",
+                "masked": search.masked,
+                "found": [m.pk for m in found],
+            },
+        )
+    return found
 
 
 # --- member sign-in with a one-time code -------------------------------------------------

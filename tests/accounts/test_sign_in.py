@@ -1,10 +1,11 @@
 """SPEC S4: password with lockout, and a second factor for district and finance roles."""
 
-import time
+import datetime
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.audit.models import AuditEvent
@@ -59,25 +60,12 @@ def test_s4_district_admin_needs_the_second_factor(client, people):
     bad = client.post(reverse("console:otp"), {"code": wrong})
     assert "验证码错误或已过期" in bad.content.decode()
     assert client.get(reverse("console:members")).status_code == 302
-    time.sleep(1.1)  # django-otp throttles the next try by 2^(failures-1) seconds
+    # django-otp throttles the next try by 2^(failures-1) seconds: let that second pass.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - datetime.timedelta(seconds=2)
+    )
     client.post(reverse("console:otp"), {"code": current_code(device)})
     assert client.get(reverse("console:members")).status_code == 200
-
-
-@pytest.mark.django_db
-def test_s4_first_sign_in_enrols_an_authenticator(client, tree):
-    from tests.conftest import make_user
-
-    user = make_user("finance", "finance", tree.district)
-    post_login(client, "finance", PASSWORD)
-    page = client.get(reverse("console:otp")).content.decode()
-    assert "<svg" in page  # the QR code
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    client.post(reverse("console:otp"), {"code": current_code(device)})
-    device.refresh_from_db()
-    assert device.confirmed
-    assert client.get(reverse("console:dashboard")).status_code == 200
-    assert AuditEvent.objects.filter(action="auth.second_factor_enrolled").exists()
 
 
 @pytest.mark.django_db

@@ -1,0 +1,41 @@
+"""Reads of the audit log, scoped to the acting user (SPEC S1, S3)."""
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from huzhu.accounts.access import scoped
+from huzhu.audit.actions import codes_matching
+from huzhu.audit.models import AuditEvent
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    # Days are Asia/Shanghai days (the active time zone), stored times are UTC.
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def events_for(
+    user,
+    *,
+    words: str = "",
+    who: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Newest first. `words` match the Chinese label or the code of the action
+    (查看完整信息, 登录, member.reveal); `since` and `until` are whole days, both included."""
+    if user.unit is not None and user.unit.kind == "district":
+        # District users also see events that belong to no unit (failed sign-ins, system).
+        events = AuditEvent.objects.all()
+    else:
+        events = scoped(AuditEvent.objects.all(), user, "unit_path")
+    if words.strip():
+        events = events.filter(action__in=codes_matching(words))
+    if who.strip():
+        events = events.filter(actor_label__icontains=who.strip())
+    if since is not None:
+        events = events.filter(at__gte=_start_of(since))
+    if until is not None:
+        events = events.filter(at__lt=_start_of(until + datetime.timedelta(days=1)))
+    return events
