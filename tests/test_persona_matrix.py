@@ -16,7 +16,7 @@ import huzhu
 from huzhu.accounts.roles import Role
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
-from tests.conftest import make_id_number, make_user, sign_in
+from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
 
 PERSONAS = (
     "anonymous",
@@ -38,12 +38,15 @@ MATRIX = [
     ("GET", "console:login", None,          (200, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("POST", "console:logout", None,        (302, 302, 302, 302, 302, 302, 302, 302, 302)),
     ("GET", "console:otp", None,            (302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "console:password_change", None, (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("POST", "console:password_change", None, (302, 302, 302, 302, 302, 302, 302, 302, 302)),
     ("GET", "console:dashboard", None,      (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:targets", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:targets_import", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "console:units", None,          (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:units", None,         (302, 302, 403, 200, 302, 403, 403, 302, 302)),
     ("GET", "console:members", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("POST", "console:members", None,       (302, 200, 200, 200, 200, 403, 200, 302, 302)),
     ("GET", "console:member_new", None,     (302, 200, 200, 200, 200, 403, 403, 302, 302)),
     ("POST", "console:member_new", None,    (302, 302, 302, 200, 302, 403, 403, 302, 302)),
     ("GET", "console:member", "member",     (302, 200, 200, 404, 200, 200, 200, 302, 302)),
@@ -57,6 +60,11 @@ MATRIX = [
     ("POST", "console:user_unlock", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:user_reset_second_factor", "user",
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:user_reset_password", "user",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:user_disable", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:user_enable", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:address_unlock", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "portal:home", None,            (302, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("GET", "portal:login", None,           (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("POST", "portal:logout", None,         (302, 302, 302, 302, 302, 302, 302, 302, 302)),
@@ -80,6 +88,17 @@ def _cases():
 
 def _payload(name, tree, people):
     """Data that would change something if the request were let through."""
+    if name == "console:password_change":
+        return {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-password-2026",
+            "new_password2": "a-new-long-password-2026",
+        }
+    if name == "console:members":
+        # A full ID number: finance may not search by it (SPEC S2).
+        return {"q": make_id_number()}
+    if name == "console:address_unlock":
+        return {"address": "203.0.113.9"}
     if name == "console:units":
         return {"name": "湖塘镇新工会", "parent": tree.hutang.pk}
     if name == "console:member_new":
@@ -165,6 +184,11 @@ def _is_allowed_write(name, persona):
         "console:users": {"district_admin"},
         "console:user_unlock": {"district_admin"},
         "console:user_reset_second_factor": {"district_admin"},
+        "console:user_reset_password": {"district_admin"},
+        "console:user_disable": {"district_admin"},
+        "console:user_enable": {"district_admin"},
+        "console:address_unlock": {"district_admin"},
+        "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),
         "portal:logout": set(PERSONAS),
