@@ -83,7 +83,7 @@ def targets(request):
     year = _year(request, years)
     report = org_selectors.target_report(year, request.user)
     if request.GET.get("format") == "xlsx":
-        if not report.rows:
+        if not report.has_figures:
             messages.info(request, _("No targets for this year."))
             return redirect(f"{reverse('console:targets')}?year={year}")
         record_event(

@@ -67,6 +67,15 @@ class TargetReport:
     def headers(self) -> list[str]:
         return target_headers(self.year)
 
+    @property
+    def has_figures(self) -> bool:
+        """Whether any unit has a target or completed count for these years: a list of
+        names with empty cells is nothing to show or download."""
+        total = self.total
+        return any(
+            v is not None for v in (total.previous_target, total.previous_completed, total.target)
+        )
+
 
 def target_headers(year: int) -> list[str]:
     """SPEC T5: the columns of 附件1 for the plan year `year`."""

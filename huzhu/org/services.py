@@ -32,9 +32,12 @@ def create_unit(
         raise UnitError(_("There is already a district union."))
     if parent is not None and kind not in CHILD_KINDS[UnitKind(parent.kind)]:
         raise UnitError(_("A unit of this kind cannot be placed under that unit."))
-    if parent is not None and not parent.active:
-        raise UnitError(_("A unit cannot be added under a deactivated unit."))
     with transaction.atomic():
+        if parent is not None:
+            # Locked and read afresh: a move or deactivation may have changed it meanwhile.
+            parent = _locked(parent)
+            if not parent.active:
+                raise UnitError(_("A unit cannot be added under a deactivated unit."))
         unit = Unit.objects.create(name=name, kind=kind, parent=parent, position=position, path="")
         # The path needs the new id; the row is written twice inside one transaction.
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"

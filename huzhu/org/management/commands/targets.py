@@ -93,7 +93,7 @@ class Command(BaseCommand):
 
     def report(self, year: int, out: str | None):
         report = target_report(year)
-        if not report.rows:
+        if not report.has_figures:
             raise CommandError(
                 _("There are no organizing units or targets for %(year)s.") % {"year": year},
                 returncode=2,
