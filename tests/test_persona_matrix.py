@@ -31,7 +31,8 @@ PERSONAS = (
 )
 STAFF = PERSONAS[1:7]
 
-# Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk.
+# Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
+# "unit" 湖塘镇's second grassroots union (the clerk belongs to the first).
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -43,7 +44,14 @@ MATRIX = [
     ("GET", "console:dashboard", None,      (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:targets", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:targets_import", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:targets_confirm", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:targets_confirm", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "console:units", None,          (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:unit", "unit",         (302, 200, 404, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:unit_rename", "unit", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:unit_move", "unit",   (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:unit_deactivate", "unit", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:unit_reactivate", "unit", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:units", None,         (302, 302, 403, 200, 302, 403, 403, 302, 302)),
     ("GET", "console:members", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:members", None,       (302, 200, 200, 200, 200, 403, 200, 302, 302)),
@@ -99,6 +107,10 @@ def _payload(name, tree, people):
         return {"q": make_id_number()}
     if name == "console:address_unlock":
         return {"address": "203.0.113.9"}
+    if name == "console:unit_rename":
+        return {"name": "湖塘镇丁公司工会"}
+    if name == "console:unit_move":
+        return {"parent": tree.niutang.pk}
     if name == "console:units":
         return {"name": "湖塘镇新工会", "parent": tree.hutang.pk}
     if name == "console:member_new":
@@ -160,6 +172,7 @@ def test_s1_each_persona_gets_the_expected_answer(
         "member": [people.member.pk],
         "policy": [PolicyVersion.objects.order_by("pk").values_list("pk", flat=True).first()],
         "user": [people.hutang_clerk.pk],
+        "unit": [tree.hutang_union_b.pk],
     }[argument]
     _become(client, persona, people, finance)
     url = reverse(name, args=args)
@@ -182,6 +195,10 @@ def _is_allowed_write(name, persona):
         "console:member_new": editors,
         "console:targets_import": {"district_admin"},
         "console:users": {"district_admin"},
+        "console:unit_rename": {"district_admin"},
+        "console:unit_move": {"district_admin"},
+        "console:unit_deactivate": {"district_admin"},
+        "console:unit_reactivate": {"district_admin"},
         "console:user_unlock": {"district_admin"},
         "console:user_reset_second_factor": {"district_admin"},
         "console:user_reset_password": {"district_admin"},

@@ -73,3 +73,8 @@ def can_edit_units(role: str) -> bool:
 
 def can_manage_users(role: str) -> bool:
     return role == Role.DISTRICT_ADMIN
+
+
+def can_correct_units(role: str) -> bool:
+    """Rename, move, deactivate and reactivate units: the district admin only."""
+    return role == Role.DISTRICT_ADMIN

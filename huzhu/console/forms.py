@@ -27,8 +27,21 @@ class MemberForm(forms.Form):
 
 
 class UnitForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    # "Name" is a person's name (姓名) in the catalog; a unit has a 单位名称.
+    name = forms.CharField(label=_("Unit name"), max_length=100)
     parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents
+
+
+class UnitRenameForm(forms.Form):
+    name = forms.CharField(label=_("Unit name"), max_length=100)
+
+
+class UnitMoveForm(forms.Form):
+    parent = forms.ModelChoiceField(label=_("Move under"), queryset=Unit.objects.none())
 
     def __init__(self, *args, parents, **kwargs):
         super().__init__(*args, **kwargs)

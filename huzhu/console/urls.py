@@ -1,6 +1,15 @@
 from django.urls import path
 
-from huzhu.console import views, views_audit, views_auth, views_members, views_policy, views_users
+from huzhu.console import (
+    views,
+    views_audit,
+    views_auth,
+    views_members,
+    views_policy,
+    views_targets,
+    views_units,
+    views_users,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -11,7 +20,13 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("targets/", views.targets, name="targets"),
     path("targets/import", views.targets_import, name="targets_import"),
+    path("targets/import/confirm", views_targets.confirm, name="targets_confirm"),
     path("units/", views.units, name="units"),
+    path("units/<int:pk>/", views_units.unit, name="unit"),
+    path("units/<int:pk>/rename", views_units.unit_rename, name="unit_rename"),
+    path("units/<int:pk>/move", views_units.unit_move, name="unit_move"),
+    path("units/<int:pk>/deactivate", views_units.unit_deactivate, name="unit_deactivate"),
+    path("units/<int:pk>/reactivate", views_units.unit_reactivate, name="unit_reactivate"),
     path("members/", views_members.members, name="members"),
     path("members/new/", views.member_new, name="member_new"),
     path("members/<int:pk>/", views.member, name="member"),

@@ -2,10 +2,9 @@
 
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.console import views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
 from huzhu.members import selectors as member_selectors
@@ -23,10 +23,9 @@ from huzhu.members.services import MemberError, MemberInput, create_member, reve
 from huzhu.org import selectors as org_selectors
 from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
-from huzhu.org.rules import TargetFileError, completion_rate, parse_target_table
-from huzhu.org.services import UnitError, create_unit, import_targets
+from huzhu.org.rules import completion_rate
+from huzhu.org.services import UnitError, create_unit
 from huzhu.policy.pages import calculator_context
-from huzhu.tabular import TableError, read_rows
 
 
 def _year(request, years: list[int]) -> int:
@@ -80,6 +79,9 @@ def targets(request):
     year = _year(request, years)
     report = org_selectors.target_report(year, request.user)
     if request.GET.get("format") == "xlsx":
+        if not report.has_figures:
+            messages.info(request, _("No targets for this year."))
+            return redirect(f"{reverse('console:targets')}?year={year}")
         record_event(
             action=Action.TARGETS_EXPORT,
             actor=request.user,
@@ -94,59 +96,29 @@ def targets(request):
         )
         response["Content-Disposition"] = f"attachment; filename=targets-{year}.xlsx"
         return response
-    return render(request, "console/targets.html", {"report": report, "years": years, "year": year})
+    context = {
+        "report": report,
+        "years": years,
+        "year": year,
+        # A clerk's scope holds no organizing unit: the page shows the one above them.
+        "own_unit_only": not org_selectors.organizing_units(request.user).exists(),
+        "import_headers": "、".join(org_selectors.target_headers(year)),
+    }
+    return render(request, "console/targets.html", context)
 
 
 @require_POST
 @staff_view
 @require(roles.can_edit_targets)
 def targets_import(request):
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose a targets file to upload."))
-        return redirect("console:targets")
-    if upload.size > settings.HUZHU_UPLOAD_MAX_BYTES:
-        messages.error(
-            request,
-            _("The file is larger than %(size)s MB; nothing was imported.")
-            % {"size": settings.HUZHU_UPLOAD_MAX_BYTES // (1024 * 1024)},
-        )
-        return redirect("console:targets")
-    try:
-        parsed = parse_target_table(read_rows(upload.read(), upload.name))
-    except TableError as exc:
-        messages.error(request, str(exc))
-        return redirect("console:targets")
-    except TargetFileError as exc:
-        for error in exc.errors:
-            messages.error(request, error)
-        messages.error(request, _("Nothing was imported."))
-        return redirect("console:targets")
-    with transaction.atomic():
-        record_event(
-            action=Action.UPLOAD,
-            actor=request.user,
-            request=request,
-            unit_path=request.user.unit_path,
-            summary=upload.name,
-            data={"kind": "targets", "size": upload.size},
-        )
-        result = import_targets(
-            actor=request.user, parsed=parsed, source=upload.name, request=request
-        )
-    messages.success(
-        request,
-        _("Imported the %(year)s targets: %(units)s organizing units (%(created)s new).")
-        % {"year": result["year"], "units": result["units"], "created": result["created_units"]},
-    )
-    return redirect(f"{reverse('console:targets')}?year={result['year']}")
+    return views_targets.receive_upload(request)
 
 
 def _parent_choices(user):
     """Units under which this user may add a unit: organizing and grassroots ones in scope."""
     return (
         org_selectors.units_for(user)
-        .filter(kind__in=[UnitKind.ORGANIZING, UnitKind.GRASSROOTS])
+        .filter(kind__in=[UnitKind.ORGANIZING, UnitKind.GRASSROOTS], active=True)
         .order_by("path")
     )
 
@@ -212,7 +184,7 @@ def units(request):
 @staff_view
 @require(roles.can_edit_members)
 def member_new(request):
-    units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS)
+    units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS, active=True)
     form = MemberForm(request.POST or None, units=units.order_by("path"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -25,7 +25,8 @@ class Unit(models.Model):
     indexed prefix query (SPEC S1).
     """
 
-    name = models.CharField(_("name"), max_length=100)
+    # Not "name": that msgid is a person's name (姓名) elsewhere.
+    name = models.CharField(_("unit name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -38,6 +39,10 @@ class Unit(models.Model):
     path = models.CharField(max_length=255, editable=False, db_index=True)
     # 序号 of 附件1, so reports list units in the notice's order.
     position = models.PositiveIntegerField(_("number"), default=0)
+    # A deactivated unit keeps its history and targets but leaves reports, totals,
+    # dashboards and choice lists; units are never deleted (members and audit rows point
+    # at them).
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["position", "name"]

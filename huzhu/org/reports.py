@@ -1,12 +1,9 @@
 """附件1 as a terminal table and as an .xlsx workbook (SPEC T5)."""
 
-import io
 import unicodedata
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-
 from huzhu.org.selectors import ReportRow, TargetReport
+from huzhu.xlsx import Percent, XlsxBook
 
 
 def _cells(row: ReportRow) -> list[str]:
@@ -43,35 +40,19 @@ def report_text(report: TargetReport) -> str:
 
 
 def report_workbook(report: TargetReport) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{report.year}年目标任务"
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.append([title(report)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(report.headers)
+    """附件1 as .xlsx: counts and rates as numbers (rates shown as 78.36%), names as text."""
+    book = XlsxBook()
+    sheet = book.sheet(f"{report.year}年目标任务", columns=len(report.headers))
+    sheet.widths((6, 18, 14, 14, 10, 16)).title(title(report)).header(report.headers)
     for row in [*report.rows, report.total]:
-        sheet.append(
+        sheet.row(
             [
                 int(row.position) if row.position.isdigit() else row.position,
                 row.name,
                 row.previous_target,
                 row.previous_completed,
-                row.previous_rate or None,
+                None if row.previous_percentage is None else Percent(row.previous_percentage),
                 row.target,
             ]
         )
-    for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row):
-        for cell in row:
-            cell.border = border
-            cell.alignment = Alignment(horizontal="left" if cell.column == 2 else "center")
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDEF", (6, 16, 14, 14, 10, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.close()

@@ -6,17 +6,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from huzhu.tabular import normalize_width, parse_whole_number
+from huzhu.tabular import normalize_width, parse_whole_number, quote
+
+
+def completion_percentage(completed: int | None, target: int | None) -> Decimal | None:
+    """SPEC T4: completed / target × 100, half-up to 2 decimals; None without target."""
+    if not target:
+        return None
+    return (Decimal(completed or 0) * 100 / Decimal(target)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 def completion_rate(completed: int | None, target: int | None) -> str:
-    """SPEC T4: completed / target × 100, half-up to 2 decimals, with '%'; '' without target."""
-    if not target:
-        return ""
-    rate = (Decimal(completed or 0) * 100 / Decimal(target)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-    return f"{rate}%"
+    """SPEC T4 as printed: '78.36%'; '' without target."""
+    rate = completion_percentage(completed, target)
+    return "" if rate is None else f"{rate}%"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ HEADER_PATTERNS = (
     ("rate", re.compile(r"^完成率%?$")),
 )
 TOTAL_LABELS = {"合计", "总计"}
+# 附件1 lists 29 units; a province would list a few hundred.
+MAX_TARGET_ROWS = 1_000
+MAX_UNIT_NAME = 100  # Unit.name
 
 
 def _clean_header(cell: str) -> str:
@@ -76,7 +84,7 @@ def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
         else:
             errors.append(
                 _("Column %(column)s: unknown column “%(name)s”.")
-                % {"column": index + 1, "name": raw}
+                % {"column": index + 1, "name": quote(raw)}
             )
     for key, label in (("unit", "所属单位"), ("target", "{Y}年计划任务数")):
         if key not in columns:
@@ -88,7 +96,7 @@ def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
         if key in years and years[key] != year - 1:
             errors.append(
                 _("Column “%(name)s” must be for %(year)s, the year before the plan year.")
-                % {"name": header[columns[key]], "year": year - 1}
+                % {"name": quote(header[columns[key]]), "year": year - 1}
             )
     if errors:
         raise TargetFileError(errors)
@@ -119,8 +127,8 @@ def parse_target_table(rows: list[list[str]]) -> TargetFile:
                 _("Row %(row)s, column “%(column)s”: “%(value)s” is not a whole number.")
                 % {
                     "row": line,
-                    "column": rows[header_index][columns[key]],
-                    "value": row[columns[key]],
+                    "column": quote(rows[header_index][columns[key]]),
+                    "value": quote(row[columns[key]]),
                 }
             )
             return None
@@ -140,10 +148,20 @@ def parse_target_table(rows: list[list[str]]) -> TargetFile:
         if not name:
             errors.append(_("Row %(row)s: the unit name is empty.") % {"row": offset})
             continue
+        if len(name) > MAX_UNIT_NAME:
+            errors.append(
+                _("Row %(row)s: the unit name “%(name)s” is longer than %(limit)s characters.")
+                % {"row": offset, "name": quote(name), "limit": MAX_UNIT_NAME}
+            )
+            continue
+        if len(parsed) >= MAX_TARGET_ROWS:
+            raise TargetFileError(
+                [_("A targets file may list at most %(count)s units.") % {"count": MAX_TARGET_ROWS}]
+            )
         if name in seen:
             errors.append(
                 _("Row %(row)s: unit “%(name)s” already appears in row %(first)s.")
-                % {"row": offset, "name": name, "first": seen[name]}
+                % {"row": offset, "name": quote(name), "first": seen[name]}
             )
             continue
         seen[name] = offset
@@ -152,7 +170,7 @@ def parse_target_table(rows: list[list[str]]) -> TargetFile:
         except ValueError:
             errors.append(
                 _("Row %(row)s: the number “%(value)s” is not a whole number.")
-                % {"row": offset, "value": first}
+                % {"row": offset, "value": quote(first)}
             )
             position = len(parsed) + 1
         parsed.append(
@@ -182,3 +200,14 @@ def parse_target_table(rows: list[list[str]]) -> TargetFile:
     if errors:
         raise TargetFileError(errors)
     return TargetFile(year=year, rows=parsed)
+
+
+def shown_errors(errors: list[str], limit: int = 20) -> list[str]:
+    """The first errors of a file and how many more there are: a page or a terminal full of
+    one mistake repeated helps nobody."""
+    if len(errors) <= limit:
+        return errors
+    return [
+        *errors[:limit],
+        _("… and %(count)s more errors.") % {"count": len(errors) - limit},
+    ]

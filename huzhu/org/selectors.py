@@ -1,12 +1,13 @@
 """Reads of units and targets, scoped to the acting user where there is one."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from huzhu.accounts.access import scoped
 from huzhu.org.models import Target, Unit, UnitKind
-from huzhu.org.rules import completion_rate
+from huzhu.org.rules import completion_percentage, completion_rate
 
 
 def units_for(user) -> QuerySet[Unit]:
@@ -14,8 +15,25 @@ def units_for(user) -> QuerySet[Unit]:
 
 
 def organizing_units(user=None) -> QuerySet[Unit]:
-    units = Unit.objects.filter(kind=UnitKind.ORGANIZING)
+    """Active organizing units (in the user's scope): a deactivated one keeps its history
+    and targets but is out of reports, totals and dashboards."""
+    units = Unit.objects.filter(kind=UnitKind.ORGANIZING, active=True)
     return scoped(units, user) if user is not None else units
+
+
+def any_organizing_unit() -> bool:
+    """Whether the tree holds organizing units yet (a first targets import creates them)."""
+    return Unit.objects.filter(kind=UnitKind.ORGANIZING).exists()
+
+
+def organizing_units_shown(user) -> list[Unit]:
+    """The organizing units a user's overview pages show: those in scope, or for a user
+    below an organizing unit (a grassroots clerk) the one above them."""
+    units = list(organizing_units(user).order_by("position", "name"))
+    if not units and getattr(user, "unit_id", None):
+        above = user.unit.organizing_unit()
+        units = [above] if above is not None and above.active else []
+    return units
 
 
 def completed_counts(year: int) -> dict[int, int]:
@@ -31,8 +49,12 @@ class ReportRow:
     name: str
     previous_target: int | None
     previous_completed: int | None
-    previous_rate: str
+    previous_percentage: Decimal | None
     target: int | None
+
+    @property
+    def previous_rate(self) -> str:
+        return "" if self.previous_percentage is None else f"{self.previous_percentage}%"
 
 
 @dataclass(frozen=True)
@@ -43,16 +65,28 @@ class TargetReport:
 
     @property
     def headers(self) -> list[str]:
-        """SPEC T5: the columns of 附件1."""
-        prev = self.year - 1
-        return [
-            "序号",
-            "所属单位",
-            f"{prev}年任务数",
-            f"{prev}年完成数",
-            "完成率%",
-            f"{self.year}年计划任务数",
-        ]
+        return target_headers(self.year)
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether any unit has a target or completed count for these years: a list of
+        names with empty cells is nothing to show or download."""
+        total = self.total
+        return any(
+            v is not None for v in (total.previous_target, total.previous_completed, total.target)
+        )
+
+
+def target_headers(year: int) -> list[str]:
+    """SPEC T5: the columns of 附件1 for the plan year `year`."""
+    return [
+        "序号",
+        "所属单位",
+        f"{year - 1}年任务数",
+        f"{year - 1}年完成数",
+        "完成率%",
+        f"{year}年计划任务数",
+    ]
 
 
 def _sum(values) -> int | None:
@@ -62,7 +96,7 @@ def _sum(values) -> int | None:
 
 def target_report(year: int, user=None) -> TargetReport:
     """附件1 for `year`: last year's target, completed and rate, and this year's target."""
-    units = list(organizing_units(user).order_by("position", "name"))
+    units = organizing_units_shown(user) if user is not None else list(organizing_units())
     targets = {
         (t.unit_id, t.year): t.target
         for t in Target.objects.filter(year__in=[year - 1, year], unit__in=units)
@@ -78,7 +112,7 @@ def target_report(year: int, user=None) -> TargetReport:
                 name=unit.name,
                 previous_target=prev_target,
                 previous_completed=prev_completed,
-                previous_rate=completion_rate(prev_completed, prev_target),
+                previous_percentage=completion_percentage(prev_completed, prev_target),
                 target=targets.get((unit.pk, year)),
             )
         )
@@ -87,7 +121,7 @@ def target_report(year: int, user=None) -> TargetReport:
         name="",
         previous_target=_sum(r.previous_target for r in rows),
         previous_completed=_sum(r.previous_completed for r in rows),
-        previous_rate="",
+        previous_percentage=None,
         target=_sum(r.target for r in rows),
     )
     return TargetReport(year=year, rows=rows, total=total)
@@ -118,11 +152,7 @@ def target_years() -> list[int]:
 
 def progress(year: int, user) -> list[ProgressRow]:
     """Target, completed and rate per organizing unit the user can see (the dashboard)."""
-    units = list(organizing_units(user).order_by("position", "name"))
-    if not units and user.unit_id:
-        # A grassroots clerk sees the organizing unit above them.
-        above = user.unit.organizing_unit()
-        units = [above] if above else []
+    units = organizing_units_shown(user)
     targets = {t.unit_id: t.target for t in Target.objects.filter(year=year, unit__in=units)}
     completed = completed_counts(year)
     return [

@@ -1,12 +1,17 @@
 """Writes to the union tree and the targets, each in one transaction with its audit row."""
 
-from django.db import transaction
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
-from huzhu.org.rules import TargetFile
+from huzhu.org.rules import TargetFile, TargetFileError
 
 DISTRICT_NAME = "武进区总工会"
 
@@ -28,6 +33,11 @@ def create_unit(
     if parent is not None and kind not in CHILD_KINDS[UnitKind(parent.kind)]:
         raise UnitError(_("A unit of this kind cannot be placed under that unit."))
     with transaction.atomic():
+        if parent is not None:
+            # Locked and read afresh: a move or deactivation may have changed it meanwhile.
+            parent = _locked(parent)
+            if not parent.active:
+                raise UnitError(_("A unit cannot be added under a deactivated unit."))
         unit = Unit.objects.create(name=name, kind=kind, parent=parent, position=position, path="")
         # The path needs the new id; the row is written twice inside one transaction.
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
@@ -46,15 +56,62 @@ def district() -> Unit:
     return root
 
 
-def import_targets(*, actor, parsed: TargetFile, source: str = "", request=None) -> dict:
-    """Apply a parsed 附件1 (SPEC T2, T3, T5): organizing units are created when new, the
-    plan year's targets and the previous year's targets and completed counts are set.
-    All or nothing: the file was fully validated before this is called."""
+@dataclass(frozen=True)
+class TargetsImport:
+    year: int
+    units: int
+    created: list[str]
+    first_import: bool
+
+
+def new_unit_rows(parsed: TargetFile) -> list[tuple[int, str]]:
+    """(row, name) of each file row naming no organizing unit of the tree."""
+    known = set(Unit.objects.filter(kind=UnitKind.ORGANIZING).values_list("name", flat=True))
+    return [(row.line, row.unit_name) for row in parsed.rows if row.unit_name not in known]
+
+
+def import_targets(
+    *,
+    actor,
+    parsed: TargetFile,
+    source: str = "",
+    create_units: Collection[str] = (),
+    request=None,
+) -> TargetsImport:
+    """Apply a parsed 附件1 (SPEC T2, T3, T5): the plan year's targets and the previous
+    year's targets and completed counts are set. All or nothing: the file was fully
+    validated before this is called.
+
+    A unit name the tree does not hold is an error naming its row — a typo must not become
+    a phantom unit that inflates the totals — unless it is one of `create_units`, the names
+    the person confirmed. Into an empty tree (the first import) every unit is created."""
     year = parsed.year
-    created = updated = 0
     with transaction.atomic():
         root = district()
-        existing = {u.name: u for u in Unit.objects.filter(parent=root)}
+        existing = {u.name: u for u in Unit.objects.filter(parent=root).select_for_update()}
+        first_import = not existing
+        errors = []
+        for row in parsed.rows:
+            unit = existing.get(row.unit_name)
+            if unit is None and not first_import and row.unit_name not in create_units:
+                errors.append(
+                    _(
+                        "Row %(row)s: there is no organizing unit “%(name)s”. Correct the "
+                        "name, or confirm that it is a new unit."
+                    )
+                    % {"row": row.line, "name": row.unit_name}
+                )
+            elif unit is not None and not unit.active:
+                errors.append(
+                    _(
+                        "Row %(row)s: the organizing unit “%(name)s” is deactivated; "
+                        "reactivate it on the Units page first."
+                    )
+                    % {"row": row.line, "name": row.unit_name}
+                )
+        if errors:
+            raise TargetFileError(errors)
+        created = []
         for row in parsed.rows:
             unit = existing.get(row.unit_name)
             if unit is None:
@@ -66,7 +123,7 @@ def import_targets(*, actor, parsed: TargetFile, source: str = "", request=None)
                     position=row.position,
                     request=request,
                 )
-                created += 1
+                created.append(unit.name)
             elif unit.position != row.position:
                 unit.position = row.position
                 unit.save(update_fields=["position"])
@@ -79,14 +136,163 @@ def import_targets(*, actor, parsed: TargetFile, source: str = "", request=None)
                 },
             )
             Target.objects.update_or_create(unit=unit, year=year, defaults={"target": row.target})
-            updated += 1
         record_event(
             action=Action.TARGETS_IMPORT,
             actor=actor,
             target=root,
             request=request,
             summary=_("Targets for %(year)s imported from %(source)s: %(count)s units.")
-            % {"year": year, "source": source, "count": updated},
-            data={"year": year, "units": updated, "created_units": created, "source": source},
+            % {"year": year, "source": source, "count": len(parsed.rows)},
+            data={
+                "year": year,
+                "units": len(parsed.rows),
+                "created_units": created,
+                "source": source,
+            },
         )
-    return {"year": year, "units": updated, "created_units": created}
+    return TargetsImport(
+        year=year, units=len(parsed.rows), created=created, first_import=first_import
+    )
+
+
+# Corrections of the tree (rename, move, deactivate), for district admins. A unit is never
+# deleted: members, targets and audit rows refer to it.
+
+
+def _locked(unit: Unit) -> Unit:
+    return Unit.objects.select_for_update().get(pk=unit.pk)
+
+
+def rename_unit(*, actor, unit: Unit, name: str, request=None) -> Unit:
+    name = name.strip()
+    if not name:
+        raise UnitError(_("Enter the unit name."))
+    with transaction.atomic():
+        unit = _locked(unit)
+        old = unit.name
+        if old == name:
+            return unit
+        if Unit.objects.filter(parent_id=unit.parent_id, name=name).exclude(pk=unit.pk).exists():
+            raise UnitError(_("A unit of this name already exists there."))
+        unit.name = name
+        try:
+            with transaction.atomic():
+                unit.save(update_fields=["name"])
+        except IntegrityError as exc:  # a concurrent rename took the name
+            raise UnitError(_("A unit of this name already exists there.")) from exc
+        record_event(
+            action=Action.UNIT_RENAME,
+            actor=actor,
+            target=unit,
+            request=request,
+            summary=f"{old} → {name}",
+            data={"old": old, "new": name},
+        )
+    return unit
+
+
+def move_unit(*, actor, unit: Unit, parent: Unit, request=None) -> Unit:
+    """Put a unit (and its whole subtree) under another parent of the right kind: a
+    grassroots union under another organizing unit, an employer under another union.
+    Every path below it, and the members' copies, change in the same transaction."""
+    from huzhu.members.models import Member
+
+    with transaction.atomic():
+        unit = _locked(unit)
+        parent = _locked(parent)
+        if unit.parent_id == parent.pk:
+            return unit
+        if unit.kind == UnitKind.DISTRICT or unit.kind not in CHILD_KINDS[UnitKind(parent.kind)]:
+            raise UnitError(_("A unit of this kind cannot be placed under that unit."))
+        if parent.path.startswith(unit.path):
+            raise UnitError(_("A unit cannot be moved under itself."))
+        if not parent.active:
+            raise UnitError(_("A unit cannot be moved under a deactivated unit."))
+        if Unit.objects.filter(parent=parent, name=unit.name).exists():
+            raise UnitError(_("A unit of this name already exists there."))
+        old_parent = unit.parent
+        old_path = unit.path
+        new_path = f"{parent.path}{unit.pk}/"
+        rest = Substr("path", len(old_path) + 1)
+        moved_units = Unit.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), rest)
+        )
+        moved_members = Member.objects.filter(unit_path__startswith=old_path).update(
+            unit_path=Concat(Value(new_path), Substr("unit_path", len(old_path) + 1))
+        )
+        Unit.objects.filter(pk=unit.pk).update(parent=parent)
+        unit.refresh_from_db()
+        record_event(
+            action=Action.UNIT_MOVE,
+            actor=actor,
+            target=unit,
+            request=request,
+            summary=f"{unit.name}: {old_parent} → {parent}",
+            data={
+                "from": old_parent.name if old_parent else "",
+                "to": parent.name,
+                "old_path": old_path,
+                "new_path": new_path,
+                "units": moved_units,
+                "members": moved_members,
+            },
+        )
+    return unit
+
+
+def deactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
+    """Take a unit out of reports, totals, dashboards and choice lists; its history and
+    targets stay. Units under it must be moved or deactivated first, and staff accounts
+    attached to it disabled or moved, so nobody keeps working in a unit that is gone."""
+    from huzhu.accounts.models import User
+
+    with transaction.atomic():
+        unit = _locked(unit)
+        if unit.kind == UnitKind.DISTRICT:
+            raise UnitError(_("The district union cannot be deactivated."))
+        if not unit.active:
+            return unit
+        children = Unit.objects.filter(parent=unit, active=True).count()
+        if children:
+            raise UnitError(
+                _("%(count)s active units are under this unit: move or deactivate them first.")
+                % {"count": children}
+            )
+        staff = User.objects.filter(unit=unit, is_active=True).count()
+        if staff:
+            raise UnitError(
+                _(
+                    "%(count)s active staff accounts belong to this unit: disable or move "
+                    "them first."
+                )
+                % {"count": staff}
+            )
+        unit.active = False
+        unit.save(update_fields=["active"])
+        record_event(
+            action=Action.UNIT_DEACTIVATE,
+            actor=actor,
+            target=unit,
+            request=request,
+            summary=unit.name,
+        )
+    return unit
+
+
+def reactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
+    with transaction.atomic():
+        unit = _locked(unit)
+        if unit.active:
+            return unit
+        if unit.parent is not None and not unit.parent.active:
+            raise UnitError(_("Reactivate the unit above it first."))
+        unit.active = True
+        unit.save(update_fields=["active"])
+        record_event(
+            action=Action.UNIT_REACTIVATE,
+            actor=actor,
+            target=unit,
+            request=request,
+            summary=unit.name,
+        )
+    return unit

@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def targets(tree):
     content = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
-    return import_targets(actor=None, parsed=parse_target_table(read_rows(content, "t.csv")))
+    parsed = parse_target_table(read_rows(content, "t.csv"))
+    names = {row.unit_name for row in parsed.rows}
+    return import_targets(actor=None, parsed=parsed, create_units=names)
 
 
 def staff_sign_in(page, live_server, username):

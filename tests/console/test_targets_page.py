@@ -1,4 +1,6 @@
 import csv
+import io
+import re
 from importlib import resources
 
 import pytest
@@ -13,14 +15,27 @@ from tests.conftest import sign_in
 NOTICE = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
 
 
+def confirm(client, button="confirm"):
+    """Press a button of the confirmation page for new units."""
+    page = client.get(reverse("console:targets_confirm")).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    return client.post(
+        reverse("console:targets_confirm"), {"token": token, button: "1"}, follow=True
+    )
+
+
 @pytest.mark.django_db
 def test_district_admin_imports_targets_through_the_page(client, people):
     sign_in(client, people.district_admin)
-    response = client.post(
+    preview = client.post(
         reverse("console:targets_import"),
         {"file": SimpleUploadedFile("附件1.csv", NOTICE)},
         follow=True,
-    )
+    ).content.decode()
+    # The test tree holds 湖塘镇 and 牛塘镇: the other 27 units are listed for confirmation.
+    assert "确认新建单位" in preview and "高新区" in preview
+    assert not Target.objects.exists()
+    response = confirm(client)
     html = response.content.decode()
     assert "已导入 2022 年目标任务" in html
     assert "78.36%" in html and "82200" in html
@@ -48,11 +63,12 @@ def test_a_bad_upload_shows_the_row_and_imports_nothing(client, people):
 def test_report_downloads_as_excel_and_is_logged(client, people):
     sign_in(client, people.district_admin)
     client.post(reverse("console:targets_import"), {"file": SimpleUploadedFile("t.csv", NOTICE)})
+    confirm(client)
     response = client.get(reverse("console:targets"), {"year": 2022, "format": "xlsx"})
-    import io
-
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["B11"].value == "湖塘镇" and sheet["E11"].value == "63.82%"
+    assert sheet["B11"].value == "湖塘镇"
+    # The rate is a number shown as a percentage with two decimals, not text.
+    assert sheet["E11"].value == pytest.approx(0.6382) and sheet["E11"].number_format == "0.00%"
     assert AuditEvent.objects.filter(action="targets.export").count() == 1
 
 

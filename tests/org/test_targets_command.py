@@ -2,6 +2,7 @@
 
 import csv
 import io
+from decimal import Decimal
 from importlib import resources
 
 import pytest
@@ -49,11 +50,20 @@ def test_t5_report_as_xlsx_holds_the_same_cells(tmp_path):
     out = tmp_path / "report.xlsx"
     run("report", "--year", "2022", "--out", str(out))
     sheet = load_workbook(out).active
-    values = [
-        ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
-    ]
+
+    def shown(cell) -> str:
+        # What Excel displays: rates are numbers formatted as percentages (issue 6).
+        if cell.value is None:
+            return ""
+        if cell.number_format == "0.00%":
+            return f"{Decimal(str(cell.value)) * 100:.2f}%"
+        return str(cell.value)
+
+    values = [[shown(c) for c in row] for row in sheet.iter_rows()]
     assert values[0][0] == "2022年互助保障目标任务清单"
     assert values[1:] == notice_rows()
+    rates = [row[4] for row in sheet.iter_rows(min_row=3) if row[4].value is not None]
+    assert rates and all(isinstance(c.value, float) for c in rates)
 
 
 @pytest.mark.django_db

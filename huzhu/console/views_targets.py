@@ -1,0 +1,133 @@
+"""Importing a targets file from the console: upload, and when the file names units the
+tree does not hold, a confirmation page listing them before anything is written."""
+
+import secrets
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from huzhu.accounts import roles
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.console.access import require, staff_view
+from huzhu.org.rules import (
+    TargetFile,
+    TargetFileError,
+    TargetRow,
+    parse_target_table,
+    shown_errors,
+)
+from huzhu.org.selectors import any_organizing_unit
+from huzhu.org.services import import_targets, new_unit_rows
+from huzhu.tabular import TableError, read_rows
+from huzhu.uploads import record_rejected_upload, size_error
+
+PENDING = "huzhu.targets_pending"
+
+
+def _refuse(request, name: str, size: int, errors: list[str]):
+    record_rejected_upload(
+        actor=request.user, kind="targets", name=name, size=size, reasons=errors, request=request
+    )
+    for error in shown_errors(errors):
+        messages.error(request, error)
+    messages.error(request, _("Nothing was imported."))
+    return redirect("console:targets")
+
+
+def receive_upload(request):
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a targets file to upload."))
+        return redirect("console:targets")
+    name, size = upload.name, upload.size
+    too_large = size_error(size)
+    if too_large:
+        return _refuse(request, name, size, [too_large])
+    try:
+        parsed = parse_target_table(read_rows(upload.read(), name))
+    except TableError as exc:
+        return _refuse(request, name, size, [str(exc)])
+    except TargetFileError as exc:
+        return _refuse(request, name, size, exc.errors)
+    record_event(
+        action=Action.UPLOAD,
+        actor=request.user,
+        request=request,
+        unit_path=request.user.unit_path,
+        summary=name,
+        data={"kind": "targets", "name": name, "size": size},
+    )
+    new = new_unit_rows(parsed)
+    if new and any_organizing_unit():
+        # The tree holds units and the file names others: a typo or a real new unit. The
+        # person decides on the next page; nothing is written until then.
+        token = secrets.token_urlsafe(16)
+        request.session[PENDING] = {
+            "token": token,
+            "name": name,
+            "size": size,
+            "year": parsed.year,
+            "rows": [asdict(row) for row in parsed.rows],
+            "new": new,
+        }
+        return redirect("console:targets_confirm")
+    return _apply(request, parsed, name, size, create_units=())
+
+
+def _apply(request, parsed: TargetFile, name: str, size: int, create_units):
+    try:
+        with transaction.atomic():
+            result = import_targets(
+                actor=request.user,
+                parsed=parsed,
+                source=name,
+                create_units=create_units,
+                request=request,
+            )
+    except TargetFileError as exc:
+        return _refuse(request, name, size, exc.errors)
+    if result.first_import:
+        messages.info(
+            request,
+            _("The tree held no organizing units: %(count)s were created from the file.")
+            % {"count": len(result.created)},
+        )
+    elif result.created:
+        messages.info(
+            request,
+            _("New organizing units created: %(names)s.") % {"names": "、".join(result.created)},
+        )
+    messages.success(
+        request,
+        _("Imported the %(year)s targets: %(units)s organizing units (%(created)s new).")
+        % {"year": result.year, "units": result.units, "created": len(result.created)},
+    )
+    return redirect(f"{reverse('console:targets')}?year={result.year}")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+@require(roles.can_edit_targets)
+def confirm(request):
+    pending = request.session.get(PENDING)
+    if not pending:
+        messages.info(request, _("There is no import waiting for confirmation."))
+        return redirect("console:targets")
+    if request.method == "GET":
+        return render(request, "console/targets_confirm.html", {"pending": pending})
+    if request.POST.get("token") != pending["token"]:
+        messages.error(request, _("This confirmation is out of date: upload the file again."))
+        return redirect("console:targets")
+    del request.session[PENDING]
+    if "cancel" in request.POST:
+        messages.info(request, _("The import was cancelled; nothing was written."))
+        return redirect("console:targets")
+    parsed = TargetFile(year=pending["year"], rows=[TargetRow(**row) for row in pending["rows"]])
+    confirmed = {name for _row, name in pending["new"]}
+    return _apply(request, parsed, pending["name"], pending["size"], create_units=confirmed)
