@@ -30,7 +30,7 @@ BARE_500 = (
 )
 
 
-def _texts(status: int) -> tuple[str, str, str]:
+def _texts(status: int, request: HttpRequest) -> tuple[str, str, str]:
     """The stable code, the title and the explanation of an error status."""
     if status == 400:
         return (
@@ -45,6 +45,9 @@ def _texts(status: int) -> tuple[str, str, str]:
             _("Your account does not have permission for this page or action."),
         )
     if status == 404:
+        if request.path_info.startswith(PORTAL_PREFIX):
+            # A member sees only their own records: units mean nothing to them.
+            return ("not_found", _("Page not found"), _("This page does not exist."))
         return (
             "not_found",
             _("Page not found"),
@@ -86,19 +89,19 @@ def _render(request: HttpRequest, status: int, texts: tuple[str, str, str]) -> H
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, 400, _texts(400))
+    return _render(request, 400, _texts(400, request))
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, 403, _texts(403))
+    return _render(request, 403, _texts(403, request))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, 404, _texts(404))
+    return _render(request, 404, _texts(404, request))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _render(request, 500, _texts(500))
+    return _render(request, 500, _texts(500, request))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

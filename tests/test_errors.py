@@ -89,7 +89,9 @@ def test_an_unknown_console_page_is_the_apps_404(client):
 def test_an_unknown_portal_page_leads_back_to_the_portal(client):
     response = client.get("/m/no-such-page/")
     assert response.status_code == 404
-    assert 'href="/m/"' in html_of(response)
+    html = html_of(response)
+    assert 'href="/m/"' in html and "该页面不存在。" in html
+    assert "单位" not in html  # a member is not told about units
 
 
 def test_an_unknown_api_path_answers_json_404(client):
