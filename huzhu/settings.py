@@ -146,10 +146,10 @@ CSRF_FAILURE_VIEW = "huzhu.errors.csrf_failure"
 # HUZHU_SECURE_COOKIES=1: the site is served over HTTPS only, behind a proxy (nginx) that
 # terminates TLS and sets X-Forwarded-Proto (docs/deploy.md). `huzhu check --deploy` is then
 # clean with every other setting at its default.
-HTTPS = config.env_bool("HUZHU_SECURE_COOKIES")
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
-if HTTPS:
+HUZHU_HTTPS = config.env_bool("HUZHU_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = HUZHU_HTTPS
+CSRF_COOKIE_SECURE = HUZHU_HTTPS
+if HUZHU_HTTPS:
     SECURE_SSL_REDIRECT = True
     # Trusted only because nginx overwrites the header on every request it forwards.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -162,7 +162,7 @@ if HTTPS:
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files,
 # so an injected <script>, onclick= or style= does nothing. Templates carry no inline
-# script or style (tests/test_csp.py checks them).
+# script or style (tests/test_deploy.py checks them).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],
