@@ -83,20 +83,15 @@ def _huzhu_version() -> str:
 def pg_environment() -> dict[str, str]:
     """libpq's variables for the configured database: no password on a command line."""
     db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    for setting, variable in (
-        ("HOST", "PGHOST"),
-        ("PORT", "PGPORT"),
-        ("USER", "PGUSER"),
-        ("PASSWORD", "PGPASSWORD"),
-        ("NAME", "PGDATABASE"),
-    ):
-        if db.get(setting):
-            env[variable] = str(db[setting])
-    sslmode = db.get("OPTIONS", {}).get("sslmode")
-    if sslmode:
-        env["PGSSLMODE"] = str(sslmode)
-    return env
+    values = {
+        "PGHOST": db.get("HOST"),
+        "PGPORT": db.get("PORT"),
+        "PGUSER": db.get("USER"),
+        "PGPASSWORD": db.get("PASSWORD"),
+        "PGDATABASE": db.get("NAME"),
+        "PGSSLMODE": db.get("OPTIONS", {}).get("sslmode"),
+    }
+    return {**os.environ, **{name: str(value) for name, value in values.items() if value}}
 
 
 def _run(command: list[str]) -> None:
@@ -271,9 +266,11 @@ def stage(archive_path: Path, into: Path) -> Staged:
 
 
 def _check_manifest(manifest: object, files: dict[str, str]) -> None:
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        listed = None
+    if not isinstance(listed, dict):
         raise ArchiveError(_("The archive's manifest is not one this version can read."))
-    listed = manifest.get("files") or {}
     for name in sorted(set(listed) | set(files)):
         if listed.get(name) != files.get(name):
             raise ArchiveError(

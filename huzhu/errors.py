@@ -78,6 +78,7 @@ def _render(request: HttpRequest, status: int, texts: tuple[str, str, str]) -> H
         "back_url": reverse("portal:home") if portal else reverse("console:dashboard"),
         "back_label": _("Back to the home page") if portal else _("Back to the console"),
     }
+    html: str
     try:
         html = render_to_string("errors/error.html", context)
     except Exception:

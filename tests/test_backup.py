@@ -233,6 +233,12 @@ def test_restore_refuses_a_file_that_does_not_match_the_manifest(tmp_path):
     assert "keys/field_key" in refusal(archive, tmp_path)
 
 
+@pytest.mark.parametrize("manifest", [[], {"format": 1, "files": []}, {"format": 99, "files": {}}])
+def test_restore_refuses_a_manifest_it_cannot_read(tmp_path, manifest):
+    archive = write_archive(tmp_path / "a.tar.gz", keys(), manifest)
+    assert "清单" in refusal(archive, tmp_path)
+
+
 def test_restore_refuses_keys_of_another_installation(tmp_path):
     database = huzhu_database(tmp_path / "db", field_key=Fernet.generate_key().decode())
     archive = write_archive(tmp_path / "a.tar.gz", {**keys(), "huzhu.sqlite3": database})
