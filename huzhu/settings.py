@@ -4,11 +4,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp
 
 from huzhu import config
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = config.data_dir()
+DATA_DIR = config.data_dir()  # 0700 whatever the umask
 KEYS_DIR = DATA_DIR / "keys"
 
 SECRET_KEY = config.key("secret_key", "SECRET_KEY", KEYS_DIR)
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "huzhu",
     "huzhu.audit",
     "huzhu.org",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +86,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing with "database is locked" under light concurrency.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The file holds the second-factor seeds: owner-only, created so before SQLite opens it.
+    _sqlite_name = str(DATABASES["default"]["NAME"])
+    if _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
+        if Path(_sqlite_name).parent.is_dir():
+            config.private_file(Path(_sqlite_name))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -141,16 +149,52 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # The application serves its own assets (no CDN on the union intranet); straight from the
 # package, so no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_ROOT = config.private_dir(DATA_DIR / "uploads")
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HUZHU_UPLOAD_MAX_BYTES = int(os.environ.get("HUZHU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = config.env_bool("HUZHU_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 8 * 3600
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "huzhu.errors.csrf_failure"
+
+# HUZHU_SECURE_COOKIES=1: the site is served over HTTPS only, behind a proxy (nginx) that
+# terminates TLS and sets X-Forwarded-Proto (docs/deploy.md). `huzhu check --deploy` is then
+# clean with every other setting at its default.
+HUZHU_HTTPS = config.env_bool("HUZHU_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = HUZHU_HTTPS
+CSRF_COOKIE_SECURE = HUZHU_HTTPS
+if HUZHU_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # Trusted only because nginx overwrites the header on every request it forwards.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("HUZHU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("HUZHU_HSTS_INCLUDE_SUBDOMAINS", True)
+    # The preload list needs includeSubDomains; turning that off turns preload off too.
+    SECURE_HSTS_PRELOAD = config.env_bool("HUZHU_HSTS_PRELOAD", SECURE_HSTS_INCLUDE_SUBDOMAINS)
+    # Load balancers and monitors probe the health check over plain HTTP from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files,
+# so an injected <script>, onclick= or style= does nothing. Templates carry no inline
+# script or style (tests/test_deploy.py checks them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # SMS (SPEC C5, S4): a dotted path to a class with send(phone, text).
 HUZHU_SMS_SENDER = os.environ.get("HUZHU_SMS_SENDER", "huzhu.members.sms.LoggingSender")
@@ -163,8 +207,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # StreamHandler writes to stderr: the journal under systemd (docs/deploy.md).
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "huzhu": {"handlers": ["console"], "level": os.environ.get("HUZHU_LOG_LEVEL", "INFO")},
+        # Every unhandled exception (a 500) with its traceback. Django's own handlers print
+        # it only with DEBUG on, and mail it only to ADMINS, which we do not use.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # Refused CSRF checks and disallowed Host headers.
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

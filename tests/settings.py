@@ -7,6 +7,8 @@ os.environ.setdefault("HUZHU_DATA_DIR", tempfile.mkdtemp(prefix="huzhu-test-"))
 
 from huzhu.settings import *  # noqa: E402,F403
 
+# First, so that its `flush` is found before Django's (tests/dbtools/management/commands).
+INSTALLED_APPS = ["tests.dbtools", *INSTALLED_APPS]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUZHU_SMS_SENDER = "huzhu.members.sms.OutboxSender"
 STORAGES = {

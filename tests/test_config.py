@@ -1,20 +1,74 @@
-"""SPEC S6: with nothing set, keys are generated once, owner-only, into the data folder."""
+"""SPEC S6: with nothing set, keys are generated once, owner-only, into the data folder;
+the data folder, the SQLite file and the uploads are the owner's alone whatever the umask."""
 
 import os
 import stat
 import subprocess
 import sys
+from contextlib import contextmanager
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from huzhu import config
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@contextmanager
+def umask(value: int):
+    previous = os.umask(value)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def test_s6_key_is_created_once_with_owner_only_permissions(tmp_path):
     first = config.read_or_create_key(tmp_path / "keys", "secret_key")
     second = config.read_or_create_key(tmp_path / "keys", "secret_key")
-    assert first == second and len(first) >= 43
-    mode = stat.S_IMODE(os.stat(tmp_path / "keys" / "secret_key").st_mode)
-    assert mode == 0o600
-    assert stat.S_IMODE(os.stat(tmp_path / "keys").st_mode) == 0o700
+    assert first == second
+    assert mode(tmp_path / "keys" / "secret_key") == 0o600
+    assert mode(tmp_path / "keys") == 0o700
+
+
+def test_s6_a_generated_secret_key_is_long_enough_for_the_deploy_check(tmp_path):
+    # Django's security.W009 asks for at least 50 characters.
+    assert len(config.read_or_create_key(tmp_path / "keys", "secret_key")) >= 50
+
+
+def test_s6_a_short_secret_key_from_an_older_install_is_replaced_once(tmp_path, capsys):
+    keys = tmp_path / "keys"
+    keys.mkdir(mode=0o700)
+    old = "A" * 20 + "b" * 24  # 44 characters, as older installs generated
+    (keys / "secret_key").write_text(old + "\n")
+    new = config.read_or_create_key(keys, "secret_key")
+    assert new != old and len(new) >= 50
+    assert (keys / "secret_key").read_text().strip() == new
+    assert mode(keys / "secret_key") == 0o600
+    assert config.read_or_create_key(keys, "secret_key") == new
+    assert "everyone signs in again once" in capsys.readouterr().err
+
+
+def test_s6_existing_encryption_keys_are_never_replaced(tmp_path):
+    # field_key and lookup_key encrypt and index stored numbers: 44 characters is their
+    # shape, and replacing them would make the data unreadable.
+    keys = tmp_path / "keys"
+    keys.mkdir(mode=0o700)
+    for name in ("field_key", "lookup_key"):
+        (keys / name).write_text(f"{name}-kept-as-it-is-000000000000000000000000\n")
+    for name in ("field_key", "lookup_key"):
+        value = config.read_or_create_key(keys, name)
+        assert value == f"{name}-kept-as-it-is-000000000000000000000000"
+
+
+def test_s6_a_new_field_key_is_a_fernet_key(tmp_path):
+    from cryptography.fernet import Fernet
+
+    Fernet(config.read_or_create_key(tmp_path / "keys", "field_key"))
 
 
 def test_s6_defaults_are_safe_with_nothing_set(tmp_path):
@@ -34,3 +88,63 @@ def test_s6_defaults_are_safe_with_nothing_set(tmp_path):
     assert out[1] == "django.db.backends.sqlite3"
     assert out[2] == str(tmp_path / ".local" / "share" / "huzhu")
     assert (tmp_path / ".local/share/huzhu/keys/field_key").exists()
+
+
+def test_s6_data_folder_and_database_are_owner_only_under_a_permissive_umask(tmp_path):
+    data = tmp_path / "data"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(data),
+    }
+    # umask 000: everything a careless process creates would be world-writable.
+    subprocess.run(
+        ["sh", "-c", f"umask 000 && exec {sys.executable} -m huzhu migrate --no-input"],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    assert mode(data) == 0o700
+    assert mode(data / "huzhu.sqlite3") == 0o600
+    assert mode(data / "keys") == 0o700
+    assert mode(data / "uploads") == 0o700
+    for name in ("secret_key", "field_key", "lookup_key"):
+        assert mode(data / "keys" / name) == 0o600
+
+
+def test_s6_an_older_install_with_open_modes_is_closed_on_start(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    (data / "huzhu.sqlite3").touch(mode=0o644)
+    (data / "uploads").mkdir(mode=0o755)
+    os.chmod(data, 0o755)
+    os.chmod(data / "huzhu.sqlite3", 0o644)
+    os.chmod(data / "uploads", 0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(data),
+        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
+    }
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, check=True, timeout=60
+    )
+    assert mode(data) == 0o700
+    assert mode(data / "huzhu.sqlite3") == 0o600
+    assert mode(data / "uploads") == 0o700
+
+
+@pytest.mark.django_db
+def test_s5_uploaded_files_and_their_folders_are_owner_only_under_a_permissive_umask():
+    with umask(0):
+        name = default_storage.save("claims/2022/photo.jpg", ContentFile(b"\xff\xd8 a photo"))
+    try:
+        path = default_storage.path(name)
+        assert mode(path) == 0o600
+        assert mode(os.path.dirname(path)) == 0o700
+        assert mode(os.path.dirname(os.path.dirname(path))) == 0o700
+    finally:
+        default_storage.delete(name)

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One row per change, export, upload, sign-in or full view of sensitive data (SPEC S3).
 
-    Append-only: nothing in the code updates or deletes a row, and a database trigger
-    (see the migration) refuses UPDATE everywhere and DELETE on PostgreSQL.
+    Append-only: nothing in the code updates or deletes a row, database triggers (see the
+    migrations) refuse UPDATE and DELETE everywhere and TRUNCATE on PostgreSQL, and in
+    production the application's role may only SELECT and INSERT here (docs/deploy.md).
     """
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

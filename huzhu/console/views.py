@@ -18,6 +18,7 @@ from huzhu.audit.services import record_event
 from huzhu.console import views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
+from huzhu.http import no_store
 from huzhu.members import selectors as member_selectors
 from huzhu.members.services import MemberError, MemberInput, create_member, reveal_identity
 from huzhu.org import selectors as org_selectors
@@ -220,6 +221,7 @@ def member(request, pk: int):
 
 
 @require_POST
+@no_store
 @staff_view
 @require(roles.can_view_full_identity)
 def member_reveal(request, pk: int):

@@ -21,11 +21,13 @@ def encrypt(value: str) -> str:
     return _fernet(settings.HUZHU_FIELD_KEY).encrypt(value.encode()).decode()
 
 
-def decrypt(token: str) -> str:
-    return _fernet(settings.HUZHU_FIELD_KEY).decrypt(token.encode()).decode()
+def decrypt(token: str, *, key: str | None = None) -> str:
+    """`key`: another field key than the configured one (checking a backup's keys)."""
+    return _fernet(key or settings.HUZHU_FIELD_KEY).decrypt(token.encode()).decode()
 
 
-def lookup_hash(kind: str, value: str) -> str:
+def lookup_hash(kind: str, value: str, *, key: str | None = None) -> str:
     """A keyed hash; `kind` keeps an ID number and a card with the same digits apart."""
     message = f"{kind}:{value}".encode()
-    return hmac.new(settings.HUZHU_LOOKUP_KEY.encode(), message, hashlib.sha256).hexdigest()
+    secret = (key or settings.HUZHU_LOOKUP_KEY).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()

@@ -56,6 +56,13 @@ def browser():
 @pytest.fixture
 def new_page(browser, live_server):
     contexts = []
+    # Anything the Content-Security-Policy blocked (an inline style or script, an eval):
+    # Chromium reports it on the console. A walkthrough that triggers one fails.
+    refused: list[str] = []
+
+    def watch(message):
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
 
     def make(viewport=DESKTOP, mobile=False):
         context = browser.new_context(
@@ -68,11 +75,14 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == []
 
 
 def screenshot(page, name: str) -> Path:
