@@ -48,6 +48,7 @@ ZERO_PATTERN = rf"^{_BLANK}0{{1,{MAX_INTEGER_DIGITS}}}(\.0{_DECIMALS})?{_BLANK}$
 RATIO_PATTERN = rf"^{_BLANK}(0(\.[0-9]{_DECIMALS})?|1(\.0{_DECIMALS})?){_BLANK}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ILLNESS_PATTERN = r"[^ \t\r\n]"
+_PLAIN_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{_DECIMALS})?")
 _NUMBER_TEXT = re.compile(rf"^{_BLANK}(-?)([0-9]+)(?:\.([0-9]+))?{_BLANK}$")
 _RATIO_TEXT = re.compile(RATIO_PATTERN)
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -160,8 +161,15 @@ def _too_large(field: str) -> CaseError:
     )
 
 
-def _number(value, field: str) -> Decimal:
+def _number(value, key: str, prefix: str = "") -> Decimal:
     """A non-negative number of the input: a string of digits or a JSON number."""
+    # Most amounts are plain digits: read them at once, and build no field path for them.
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)
+    return _unusual_number(value, prefix + key)
+
+
+def _unusual_number(value, field: str) -> Decimal:
     if isinstance(value, str):
         match = _NUMBER_TEXT.search(value)
         if match is None:
@@ -198,23 +206,22 @@ def _number(value, field: str) -> Decimal:
 
 def _optional_money(data: dict, key: str, prefix: str = "") -> Decimal:
     """An amount of money, rounded half-up to the fen as it comes in (SPEC D1)."""
-    return to_fen(_number(data[key], prefix + key)) if key in data else ZERO
+    return to_fen(_number(data[key], key, prefix)) if key in data else ZERO
 
 
-def _ratio(value, field: str) -> Decimal:
+def _ratio(value, key: str, prefix: str) -> Decimal:
     """The share of liability, 0 to 1, taken to four places (0.01 %) as it comes in."""
-    message = _("must be a number from 0 to 1, such as 0.7 for a 70% share.")
     if isinstance(value, str):
-        if _RATIO_TEXT.search(value) is None:
-            raise CaseError(field, message)
-        number = Decimal(value.strip(" \t\r\n"))
+        number = Decimal(value.strip(" \t\r\n")) if _RATIO_TEXT.search(value) else None
     else:
         try:
-            number = _number(value, field)
+            number = _number(value, key, prefix)
         except CaseError:
-            raise CaseError(field, message) from None
-        if number > ONE:
-            raise CaseError(field, message)
+            number = None
+    if number is None or number > ONE:
+        raise CaseError(
+            prefix + key, _("must be a number from 0 to 1, such as 0.7 for a 70% share.")
+        )
     return number.quantize(RATIO_PLACES, ROUND_HALF_UP)
 
 
@@ -383,13 +390,13 @@ def _episode(data, index: int) -> Episode:
         raise CaseError(f"episodes[{index}]", _("a hospital stay must be a JSON object."))
     _reject_unknown(data, EPISODE_FIELDS, prefix)
     ratio = (
-        _ratio(data["liability_ratio"], f"{prefix}liability_ratio")
+        _ratio(data["liability_ratio"], "liability_ratio", prefix)
         if "liability_ratio" in data
         else ONE
     )
     cause = _choice(data.get("cause", "illness"), CAUSES, "cause", prefix)
     traffic = (
-        _number(data["traffic_total_cost"], f"{prefix}traffic_total_cost")
+        _number(data["traffic_total_cost"], "traffic_total_cost", prefix)
         if "traffic_total_cost" in data
         else ZERO
     )
