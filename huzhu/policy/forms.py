@@ -86,6 +86,10 @@ class AmountField(forms.DecimalField):
     def validate(self, value):
         forms.Field.validate(self, value)
 
+    def bound_data(self, data, initial):
+        # What goes back into the input after an error: not megabytes of it.
+        return data[:40] if isinstance(data, str) else data
+
 
 class PercentField(AmountField):
     default_error_messages = {

@@ -200,3 +200,16 @@ def test_staff_calculator_refuses_hostile_amounts_too(client, people):
         stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "sNaN"}),
     ).content.decode()
     assert "医保结算单上的个人自理（元）：请用数字填写金额（元）" in html
+
+
+@pytest.mark.django_db
+def test_a_megabyte_amount_is_refused_and_not_echoed_back(client):
+    typed = "1" * 1_000_000
+    response = client.post(
+        reverse("portal:calculator"),
+        stay_data({"admitted_on": "2022-03-01", "settled_self_pay": typed}, already_paid=typed),
+    )
+    html = response.content.decode()
+    assert "医保结算单上的个人自理（元）：整数部分最多 12 位。" in html
+    assert "本年度该项已领补助（元）：整数部分最多 12 位。" in html
+    assert len(response.content) < 50_000
