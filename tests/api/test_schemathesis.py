@@ -10,7 +10,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from huzhu.policy.calculator import CalculatorInputError, calculate_payload
@@ -37,6 +39,18 @@ def _dates_in_order(body):
     if isinstance(body, list):
         return [_in_order(item) if isinstance(item, dict) else item for item in body]
     return _in_order(body) if isinstance(body, dict) else body
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Django closes the database connection at the end of each request; inside a test's
+    # transaction that would end the test's own connection (on PostgreSQL). Django's test
+    # client turns this off in the same way; schemathesis calls the WSGI handler itself.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
