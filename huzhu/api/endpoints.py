@@ -33,13 +33,14 @@ def health(request):
     return {"status": "ok"}
 
 
-def _json(data, status: int, **headers) -> JsonResponse:
-    response = JsonResponse(
-        data, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+def _json(data, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(
+        data,
+        status=status,
+        safe=False,
+        headers=headers,
+        json_dumps_params={"ensure_ascii": False},
     )
-    for name, value in headers.items():
-        response[name] = value
-    return response
 
 
 def _unprocessable(errors: list[dict]) -> JsonResponse:
@@ -78,7 +79,7 @@ def calculator(request: HttpRequest):
                     % {"seconds": verdict.retry_after},
                 },
                 429,
-                **{"Retry-After": str(verdict.retry_after)},
+                headers={"Retry-After": str(verdict.retry_after)},
             )
     # Refused before the body is read: the declared length is all the server needs.
     if _declared_length(request) > MAX_BODY_BYTES:
