@@ -15,3 +15,9 @@ def to_fen(value: Decimal | int | str) -> Decimal:
 def format_yuan(value: Decimal) -> str:
     """'1500.00': two places, never an exponent."""
     return str(to_fen(value))
+
+
+def format_yuan_short(value: Decimal) -> str:
+    """'20000' for a whole amount, '1234.50' otherwise: for sentences, not for tables."""
+    value = to_fen(value)
+    return str(int(value)) if value == value.to_integral_value() else str(value)

@@ -1,9 +1,52 @@
 """The OpenAPI description of the calculator contract (SPEC §10). The parser in
-huzhu/policy/cases.py is the authority; a test keeps the two field lists equal."""
+huzhu/policy/cases.py is the authority: the codes, patterns and bounds here are its own
+names, a test keeps the field lists equal, and schemathesis checks that the server accepts
+what this document calls valid and refuses the rest."""
 
-AMOUNT = {"type": ["string", "number"], "description": "yuan, ≥ 0", "examples": ["6200"]}
-DATE = {"type": "string", "format": "date"}
-EXCLUSIONS = {"type": "array", "items": {"type": "string"}, "default": []}
+from huzhu.policy import cases, codes
+
+# Over the API: how many cases one request may hold, and how large its body may be.
+MAX_CASES = 100
+MAX_BODY_BYTES = 1024 * 1024
+
+AMOUNT_LIMIT = 10**cases.MAX_INTEGER_DIGITS
+AMOUNT = {
+    "type": ["string", "number"],
+    "pattern": cases.AMOUNT_PATTERN,
+    "minimum": 0,
+    "exclusiveMaximum": AMOUNT_LIMIT,
+    "description": (
+        "yuan, 0 or more and below 1,000,000,000,000: a string of digits (at most 12 before "
+        f"the decimal point and {cases.MAX_STRING_DECIMALS} after) or a JSON number; "
+        "rounded half-up to the fen"
+    ),
+    "examples": ["6200.50"],
+}
+RATIO = {
+    "type": ["string", "number"],
+    "pattern": cases.RATIO_PATTERN,
+    "minimum": 0,
+    "maximum": 1,
+    "description": "the member's share of liability, 0 to 1 (0.7 = 70%), taken to 4 places",
+    "default": "1",
+}
+ZERO = {
+    "type": ["string", "number"],
+    "pattern": cases.ZERO_PATTERN,
+    "minimum": 0,
+    "maximum": 0,
+}
+DATE = {"type": "string", "format": "date", "pattern": cases.DATE_PATTERN}
+
+
+def exclusions(allowed: tuple[str, ...]) -> dict:
+    return {
+        "type": "array",
+        "maxItems": len(allowed),
+        "items": {"enum": list(allowed)},
+        "default": [],
+    }
+
 
 EPISODE = {
     "type": "object",
@@ -11,49 +54,62 @@ EPISODE = {
     "required": ["admitted_on"],
     "properties": {
         "admitted_on": DATE,
-        "cause": {
-            "enum": ["illness", "maternity", "accident", "traffic_accident", "work_injury"],
-            "default": "illness",
-        },
-        "insurance_scope": {"enum": ["jiangsu", "other_province"], "default": "jiangsu"},
+        "cause": {"enum": list(codes.CAUSES), "default": "illness"},
+        "insurance_scope": {"enum": list(codes.INSURANCE_SCOPES), "default": "jiangsu"},
         "settled_self_pay": {**AMOUNT, "default": "0"},
         "unsettled_cost": {**AMOUNT, "default": "0"},
         "settlement_pending": {"type": "boolean", "default": False},
-        "traffic_total_cost": {**AMOUNT, "default": "0"},
-        "liability_ratio": {**AMOUNT, "default": "1", "description": "0 to 1"},
-        "exclusions": EXCLUSIONS,
+        "traffic_total_cost": {
+            **AMOUNT,
+            "default": "0",
+            "description": AMOUNT["description"] + "; only for cause traffic_accident",
+        },
+        "liability_ratio": RATIO,
+        "exclusions": exclusions(codes.GENERAL_EXCLUSIONS),
     },
+    # A traffic accident's total cost only for a stay caused by one (0 is always fine).
+    "if": {"required": ["cause"], "properties": {"cause": {"const": "traffic_accident"}}},
+    "else": {"properties": {"traffic_total_cost": ZERO}},
 }
 
 COMMON = {
-    "year": {"type": "integer", "examples": [2022]},
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100, "examples": [2022]},
     "already_paid": {**AMOUNT, "default": "0"},
 }
 
 CASES = {
     "hospitalization": {
-        "episodes": {"type": "array", "items": EPISODE},
+        "episodes": {"type": "array", "maxItems": cases.MAX_STAYS, "items": EPISODE},
     },
     "critical_illness": {
-        "illness": {"type": "string", "description": "name, alias or code from the list"},
+        "illness": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": cases.MAX_ILLNESS_LENGTH,
+            "pattern": cases.ILLNESS_PATTERN,
+            "description": "name, alias or code from the list",
+        },
         "diagnosed_on": DATE,
-        "first_diagnosed_on": {**DATE, "description": "defaults to diagnosed_on"},
+        "first_diagnosed_on": {
+            **DATE,
+            "description": "defaults to diagnosed_on; not after it",
+        },
         "hospital": {
             "type": "object",
             "additionalProperties": False,
             "required": ["grade"],
             "properties": {
                 "in_changzhou": {"type": "boolean", "default": True},
-                "grade": {"enum": [1, 2, 3]},
+                "grade": {"enum": list(codes.HOSPITAL_GRADES)},
             },
         },
-        "exclusions": EXCLUSIONS,
+        "exclusions": exclusions(codes.CRITICAL_ILLNESS_EXCLUSIONS),
     },
     "work_injury": {
         "injured_on": DATE,
-        "grade": {"enum": ["death", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]},
-        "certificate_level": {"enum": ["county", "city", "province"], "default": "city"},
-        "exclusions": EXCLUSIONS,
+        "grade": {"enum": list(codes.WORK_INJURY_GRADES)},
+        "certificate_level": {"enum": list(codes.CERTIFICATE_LEVELS), "default": "city"},
+        "exclusions": exclusions(codes.GENERAL_EXCLUSIONS),
     },
 }
 REQUIRED = {
@@ -76,28 +132,46 @@ CASE = {"oneOf": [case_schema(b) for b in CASES]}
 REQUEST = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"oneOf": [CASE, {"type": "array", "items": CASE}]}}
+        "application/json": {
+            "schema": {"oneOf": [CASE, {"type": "array", "maxItems": MAX_CASES, "items": CASE}]}
+        }
     },
 }
+MONEY_TEXT = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$"}
 RESULT = {
     "type": "object",
+    "required": [
+        "benefit",
+        "decision",
+        "amount",
+        "entitlement",
+        "already_paid",
+        "reasons",
+        "explanation",
+    ],
     "properties": {
-        "benefit": {"type": "string"},
+        "benefit": {"enum": list(codes.BENEFITS)},
         "decision": {"enum": ["approved", "rejected", "needs_settlement"]},
-        "amount": {"type": "string"},
-        "entitlement": {"type": "string"},
-        "already_paid": {"type": "string"},
-        "counted_self_pay": {"type": "string"},
+        "amount": MONEY_TEXT,
+        "entitlement": MONEY_TEXT,
+        "already_paid": MONEY_TEXT,
+        "counted_self_pay": MONEY_TEXT,
         "reasons": {"type": "array", "items": {"type": "string"}},
         "episodes": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"counted": {"type": "string"}, "rule": {"type": "string"}},
+                "required": ["counted", "rule"],
+                "properties": {"counted": MONEY_TEXT, "rule": {"type": "string"}},
             },
         },
         "explanation": {"type": "array", "items": {"type": "string"}},
     },
+}
+REFUSAL = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
 }
 RESPONSES = {
     "200": {
@@ -106,17 +180,27 @@ RESPONSES = {
             "application/json": {"schema": {"oneOf": [RESULT, {"type": "array", "items": RESULT}]}}
         },
     },
+    "413": {
+        "description": f"the body is larger than {MAX_BODY_BYTES // 1024} KiB",
+        "content": {"application/json": {"schema": REFUSAL}},
+    },
     "422": {
-        "description": "bad input: each error names the case index and the field",
+        "description": (
+            "bad input: each error names the case index and the field (an empty field for "
+            f"the body as a whole: not JSON, or more than {MAX_CASES} cases)"
+        ),
         "content": {
             "application/json": {
                 "schema": {
                     "type": "object",
+                    "required": ["errors"],
                     "properties": {
                         "errors": {
                             "type": "array",
+                            "minItems": 1,
                             "items": {
                                 "type": "object",
+                                "required": ["index", "field", "message"],
                                 "properties": {
                                     "index": {"type": "integer"},
                                     "field": {"type": "string"},
@@ -129,4 +213,28 @@ RESPONSES = {
             }
         },
     },
+    "429": {
+        "description": "too many requests from this address; try again after Retry-After",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        "content": {"application/json": {"schema": REFUSAL}},
+    },
 }
+
+
+def description(rate: int) -> str:
+    return (
+        "One case object or an array of them (SPEC §10); amounts are yuan as strings or "
+        "numbers. Limits: at most "
+        f"{MAX_CASES} cases and {MAX_BODY_BYTES // 1024} KiB per request (bulk work belongs "
+        f"to the `huzhu calc` command), and {rate} requests a minute from one address for "
+        "callers who are not signed in (429 with Retry-After beyond that). Rules the schema "
+        "cannot state are answered with 422 too: `first_diagnosed_on` not after "
+        "`diagnosed_on`, `traffic_total_cost` only for a stay caused by a traffic accident, "
+        "and exclusion codes of the case's scheme-year policy."
+    )

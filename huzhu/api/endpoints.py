@@ -1,16 +1,19 @@
 """The JSON API under /api/v1/, described by /api/v1/openapi.json (django-ninja)."""
 
-import json
 import logging
-from decimal import Decimal
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
+from huzhu import ratelimit
 from huzhu.api import calculator_schema
+from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
+from huzhu.audit.services import client_ip
 from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.policy.cases import CaseError, load_json
 from huzhu.policy.selectors import current_policies
 
 logger = logging.getLogger(__name__)
@@ -23,6 +26,11 @@ api = NinjaAPI(
     docs_url=None,
     urls_namespace="api",
 )
+
+
+def calculator_rate() -> int:
+    """Calculator requests a minute from one address for callers not signed in."""
+    return getattr(settings, "HUZHU_CALCULATOR_API_RATE", 60)
 
 
 class Health(Schema):
@@ -50,29 +58,87 @@ def health(request):
     return {"status": "ok", "database": "ok"}
 
 
+def _json(data, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(
+        data,
+        status=status,
+        safe=False,
+        headers=headers,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 def _unprocessable(errors: list[dict]) -> JsonResponse:
-    return JsonResponse({"errors": errors}, status=422, json_dumps_params={"ensure_ascii": False})
+    return _json({"errors": errors}, 422)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 @api.post(
     "/calculator",
     summary="Benefit calculator (SPEC §10)",
-    description="One case object or an array of them; amounts are yuan as strings or numbers.",
+    description=calculator_schema.description(calculator_rate()),
     openapi_extra={
         "requestBody": calculator_schema.REQUEST,
         "responses": calculator_schema.RESPONSES,
     },
 )
 def calculator(request: HttpRequest):
+    if not request.user.is_authenticated:
+        verdict = ratelimit.hit(
+            f"api:calc:{client_ip(request)}", limit=calculator_rate(), window=60
+        )
+        if not verdict.allowed:
+            return _json(
+                {
+                    "code": "rate_limited",
+                    "message": _(
+                        "Too many calculator requests from this address. Try again in "
+                        "%(seconds)s seconds."
+                    )
+                    % {"seconds": verdict.retry_after},
+                },
+                429,
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
+    # Refused before the body is read: the declared length is all the server needs.
+    if _declared_length(request) > MAX_BODY_BYTES:
+        return _json(
+            {
+                "code": "body_too_large",
+                "message": _(
+                    "The request is larger than %(size)s KiB. For bulk calculations use the "
+                    "“huzhu calc” command."
+                )
+                % {"size": MAX_BODY_BYTES // 1024},
+            },
+            413,
+        )
     try:
-        # Decimal, never float, from the request body to the answer.
-        payload = json.loads(request.body or b"null", parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        payload = load_json(request.body or b"null")
+    except CaseError as exc:
+        return _unprocessable([{"index": 0, "field": exc.field, "message": exc.message}])
+    if isinstance(payload, list) and len(payload) > MAX_CASES:
         return _unprocessable(
-            [{"index": 0, "field": "", "message": _("Not valid JSON: %(error)s") % {"error": exc}}]
+            [
+                {
+                    "index": MAX_CASES,
+                    "field": "",
+                    "message": _(
+                        "At most %(count)s cases in one request. For bulk calculations use "
+                        "the “huzhu calc” command."
+                    )
+                    % {"count": MAX_CASES},
+                }
+            ]
         )
     try:
         answer = calculate_payload(payload, current_policies())
     except CalculatorInputError as exc:
         return _unprocessable(exc.errors)
-    return JsonResponse(answer, safe=False, json_dumps_params={"ensure_ascii": False})
+    return _json(answer, 200)

@@ -17,12 +17,14 @@ from django.utils import translation
 
 from huzhu.money import format_yuan, to_fen
 from huzhu.policy.cases import Case, CaseError, Episode, parse_case
-from huzhu.policy.document import Policy
+from huzhu.policy.document import Policy, percent
 
 ZERO = Decimal(0)
 ZERO_TEXT = "0.00"
 ACCIDENT_CAUSES = ("accident", "traffic_accident")
 LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
+# msgids, translated when a line is written
+LEVEL_NAMES = {"county": "County level", "city": "City level", "province": "Province level"}
 
 
 class _Words(dict):
@@ -220,7 +222,7 @@ def _episode(
             % {
                 "rate": rules.traffic_percent,
                 "cost": yuan(episode.traffic_total_cost),
-                "ratio": f"{episode.liability_ratio.normalize():f}",
+                "ratio": percent(episode.liability_ratio),
                 "share": yuan(share),
             }
         )
@@ -368,8 +370,12 @@ def _work_injury(case: Case, policy: Policy) -> dict:
         lines.append(
             _(
                 "The appraisal must come from a labour-capacity appraisal committee at "
-                "city level or above; a county-level certificate is not accepted."
+                "%(minimum)s or above; a certificate at %(level)s is not accepted."
             )
+            % {
+                "minimum": _(LEVEL_NAMES[rules.min_certificate_level]),
+                "level": _(LEVEL_NAMES[case.certificate_level]),
+            }
         )
     _exclusions(case.exclusions, policy.general_exclusions, reasons, lines)
     amount = rules.amounts[case.grade]

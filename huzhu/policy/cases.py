@@ -4,20 +4,55 @@ Plain functions over plain values; the calculator, the API and the pages all par
 """
 
 import datetime
+import json
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
 from huzhu.money import to_fen
+from huzhu.policy.codes import (
+    BENEFITS,
+    CAUSES,
+    CERTIFICATE_LEVELS,
+    CRITICAL_ILLNESS_EXCLUSIONS,
+    GENERAL_EXCLUSIONS,
+    HOSPITAL_GRADES,
+    INSURANCE_SCOPES,
+    WORK_INJURY_GRADES,
+)
 
-BENEFITS = ("hospitalization", "critical_illness", "work_injury")
-CAUSES = ("illness", "maternity", "accident", "traffic_accident", "work_injury")
-SCOPES = ("jiangsu", "other_province")
-LEVELS = ("county", "city", "province")
-GRADES: tuple[int | str, ...] = ("death", *range(1, 11))
+SCOPES = INSURANCE_SCOPES
+LEVELS = CERTIFICATE_LEVELS
+GRADES = WORK_INJURY_GRADES
 ZERO = Decimal(0)
 ONE = Decimal(1)
+
+# Bounds of the input (docs/decisions.md), so that no input costs much and every answer
+# stays short. The OpenAPI document is built from these same names.
+MAX_INTEGER_DIGITS = 12  # an amount is below 1,000,000,000,000 yuan
+MAX_STRING_DECIMALS = 10  # in a string; decimals beyond the fen are then rounded (D1)
+RATIO_PLACES = Decimal("0.0001")  # the liability share is taken to 0.01 %
+MAX_STAYS = 50
+MAX_ILLNESS_LENGTH = 50
+# A JSON Schema pattern is searched for, not matched whole, and Python's `$` also matches
+# before a final newline. The blanks allowed around a number include the newline, so each
+# pattern accepts the same strings in Python, in the schema validators and in this parser.
+_BLANK = r"[ \t\r\n]*"
+AMOUNT_PATTERN = (
+    rf"^{_BLANK}[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_STRING_DECIMALS}}})?{_BLANK}$"
+)
+_DECIMALS = f"{{1,{MAX_STRING_DECIMALS}}}"
+ZERO_PATTERN = rf"^{_BLANK}0{{1,{MAX_INTEGER_DIGITS}}}(\.0{_DECIMALS})?{_BLANK}$"
+RATIO_PATTERN = rf"^{_BLANK}(0(\.[0-9]{_DECIMALS})?|1(\.0{_DECIMALS})?){_BLANK}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ILLNESS_PATTERN = r"[^ \t\r\n]"
+_PLAIN_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{_DECIMALS})?")
+_NUMBER_TEXT = re.compile(rf"^{_BLANK}(-?)([0-9]+)(?:\.([0-9]+))?{_BLANK}$")
+_RATIO_TEXT = re.compile(RATIO_PATTERN)
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ILLNESS_TEXT = re.compile(ILLNESS_PATTERN)
 
 TOP_FIELDS = {
     "hospitalization": frozenset({"year", "benefit", "already_paid", "episodes"}),
@@ -102,53 +137,132 @@ class Case:
     exclusions: tuple[str, ...] = ()
 
 
-def _amount(value, key: str, prefix: str = "") -> Decimal:
+def shown(value) -> str:
+    """A value as it may be quoted back in a message: short, whatever was sent."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
     if isinstance(value, str):
-        try:
-            number = Decimal(value)  # surrounding spaces are accepted by Decimal itself
-        except InvalidOperation:
+        return value if len(value) <= 30 else value[:30] + "…"
+    if isinstance(value, Decimal):
+        return str(value) if value.adjusted() < 30 or not value.is_finite() else "…"
+    if isinstance(value, int | float):
+        return str(value) if abs(value) < 10**30 else "…"
+    return "[…]" if isinstance(value, list) else "{…}"
+
+
+def _negative(field: str) -> CaseError:
+    return CaseError(field, _("must be 0 or more, written without a minus sign."))
+
+
+def _too_large(field: str) -> CaseError:
+    return CaseError(
+        field,
+        _("must be less than 1,000,000,000,000 yuan (at most 12 digits before the decimal point)."),
+    )
+
+
+def _number(value, key: str, prefix: str = "") -> Decimal:
+    """A non-negative number of the input: a string of digits or a JSON number."""
+    # Most amounts are plain digits: read them at once, and build no field path for them.
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)
+    return _unusual_number(value, prefix + key)
+
+
+def _unusual_number(value, field: str) -> Decimal:
+    if isinstance(value, str):
+        match = _NUMBER_TEXT.search(value)
+        if match is None:
             raise CaseError(
-                prefix + key, _("“%(value)s” is not an amount.") % {"value": value}
-            ) from None
-    elif isinstance(value, Decimal | int) and not isinstance(value, bool):
-        number = Decimal(value)
+                field,
+                _("“%(value)s” is not an amount: write it in digits, such as 6200.50.")
+                % {"value": shown(value)},
+            )
+        minus, whole, fraction = match.groups()
+        if minus:
+            raise _negative(field)
+        if len(whole) > MAX_INTEGER_DIGITS:
+            raise _too_large(field)
+        if fraction and len(fraction) > MAX_STRING_DECIMALS:
+            raise CaseError(field, _("has more than 10 digits after the decimal point."))
+        return Decimal(f"{whole}.{fraction}" if fraction else whole)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value) if -(10**30) < value < 10**30 else Decimal("Infinity")
+    elif isinstance(value, Decimal):
+        number = value
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
-        raise CaseError(prefix + key, _('must be an amount in yuan, e.g. "6200" or "6200.50".'))
-    if not number.is_finite():
-        raise CaseError(prefix + key, _("“%(value)s” is not an amount.") % {"value": value})
-    if number < 0:
-        raise CaseError(prefix + key, _("must not be negative."))
-    return number
-
-
-def _optional_amount(data: dict, key: str, prefix: str = "", default: Decimal = ZERO) -> Decimal:
-    return _amount(data[key], key, prefix) if key in data else default
+        raise CaseError(field, _('must be an amount in yuan, e.g. "6200" or "6200.50".'))
+    if number.is_nan():
+        raise CaseError(field, _("“%(value)s” is not an amount.") % {"value": "NaN"})
+    if number.is_signed():  # -0 and -Infinity too
+        raise _negative(field)
+    if number.is_infinite() or number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise _too_large(field)
+    # Far below a fen: nothing, and no exponent that later arithmetic cannot hold.
+    return number if number.adjusted() >= -(2 * MAX_STRING_DECIMALS) else ZERO
 
 
 def _optional_money(data: dict, key: str, prefix: str = "") -> Decimal:
     """An amount of money, rounded half-up to the fen as it comes in (SPEC D1)."""
-    return to_fen(_amount(data[key], key, prefix)) if key in data else ZERO
+    return to_fen(_number(data[key], key, prefix)) if key in data else ZERO
+
+
+def _ratio(value, key: str, prefix: str) -> Decimal:
+    """The share of liability, 0 to 1, taken to four places (0.01 %) as it comes in."""
+    if isinstance(value, str):
+        number = Decimal(value.strip(" \t\r\n")) if _RATIO_TEXT.search(value) else None
+    else:
+        try:
+            number = _number(value, key, prefix)
+        except CaseError:
+            number = None
+    if number is None or number > ONE:
+        raise CaseError(
+            prefix + key, _("must be a number from 0 to 1, such as 0.7 for a 70% share.")
+        )
+    return number.quantize(RATIO_PLACES, ROUND_HALF_UP)
 
 
 def _date(value, key: str, prefix: str = "") -> datetime.date:
     if not isinstance(value, str):
         raise CaseError(prefix + key, _("must be a date written YYYY-MM-DD."))
     try:
-        return datetime.date.fromisoformat(value.strip())
+        if _DATE_TEXT.fullmatch(value) is None:
+            raise ValueError
+        return datetime.date.fromisoformat(value)
     except ValueError:
         raise CaseError(
-            prefix + key, _("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": value}
+            prefix + key,
+            _("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": shown(value)},
         ) from None
 
 
-def _choice(value, choices: tuple, key: str, prefix: str = "") -> str:
-    if value not in choices:
+def _whole(value):
+    """An integer as JSON sends it: 3.0 is 3, as JSON Schema counts it; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and value.adjusted() < 9
+        and value == value.to_integral_value()
+    ):
+        return int(value)
+    return None
+
+
+def _choice(value, choices: tuple, key: str, prefix: str = ""):
+    if isinstance(value, Decimal) and _whole(value) is not None:
+        value = _whole(value)
+    if type(value) not in (str, int) or value not in choices:
         raise CaseError(
             prefix + key,
             _("unknown value “%(value)s”; use one of: %(choices)s.")
-            % {"value": value, "choices": ", ".join(map(str, choices))},
+            % {"value": shown(value), "choices": ", ".join(map(str, choices))},
         )
     return value
 
@@ -159,15 +273,25 @@ def _bool(value, key: str, prefix: str = "") -> bool:
     return value
 
 
-def _codes(value, key: str, prefix: str = "") -> tuple[str, ...]:
+def _codes(value, allowed: tuple[str, ...], key: str, prefix: str = "") -> tuple[str, ...]:
+    """Exclusion codes of the benefit's list (B-X1, B-X2), each once."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CaseError(prefix + key, _("must be a list of exclusion codes."))
-    return tuple(value)
+    if len(value) > len(allowed):
+        raise CaseError(
+            prefix + key, _("at most %(count)s exclusion codes.") % {"count": len(allowed)}
+        )
+    for code in value:
+        if code not in allowed:
+            raise CaseError(
+                prefix + key, _("unknown exclusion code “%(code)s”.") % {"code": shown(code)}
+            )
+    return tuple(dict.fromkeys(value))
 
 
 def _reject_unknown(data: dict, allowed: frozenset[str], prefix: str) -> None:
     if not allowed.issuperset(data):
-        raise CaseError(f"{prefix}{min(data.keys() - allowed)}", _("unknown field."))
+        raise CaseError(f"{prefix}{shown(min(data.keys() - allowed))}", _("unknown field."))
 
 
 def _required(data: dict, key: str, prefix: str = ""):
@@ -182,25 +306,42 @@ def parse_case(data) -> Case:
         raise CaseError("", _("a case must be a JSON object."))
     benefit = _choice(_required(data, "benefit"), BENEFITS, "benefit")
     _reject_unknown(data, TOP_FIELDS[benefit], "")
-    year = _required(data, "year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+    year = _whole(_required(data, "year"))
+    if year is None or not 2000 <= year <= 2100:
         raise CaseError("year", _("must be a scheme year such as 2022."))
     already_paid = _optional_money(data, "already_paid")
     if benefit == "hospitalization":
         episodes = data.get("episodes", [])
         if not isinstance(episodes, list):
             raise CaseError("episodes", _("must be a list of hospital stays."))
+        if len(episodes) > MAX_STAYS:
+            raise CaseError(
+                "episodes",
+                _("at most %(count)s hospital stays in one case.") % {"count": MAX_STAYS},
+            )
         return Case(
             year,
             benefit,
             already_paid,
             episodes=tuple(_episode(e, i) for i, e in enumerate(episodes)),
         )
-    exclusions = _codes(data["exclusions"], "exclusions") if "exclusions" in data else ()
     if benefit == "critical_illness":
+        exclusions = (
+            _codes(data["exclusions"], CRITICAL_ILLNESS_EXCLUSIONS, "exclusions")
+            if "exclusions" in data
+            else ()
+        )
         illness = _required(data, "illness")
-        if not isinstance(illness, str) or not illness.strip():
-            raise CaseError("illness", _("must be the name or code of the illness."))
+        if (
+            not isinstance(illness, str)
+            or len(illness) > MAX_ILLNESS_LENGTH
+            or _ILLNESS_TEXT.search(illness) is None
+        ):
+            raise CaseError(
+                "illness",
+                _("must be the name or code of the illness, at most %(count)s characters.")
+                % {"count": MAX_ILLNESS_LENGTH},
+            )
         diagnosed_on = _date(_required(data, "diagnosed_on"), "diagnosed_on")
         first = _date(data.get("first_diagnosed_on", data["diagnosed_on"]), "first_diagnosed_on")
         if first > diagnosed_on:
@@ -209,7 +350,9 @@ def parse_case(data) -> Case:
         if not isinstance(hospital, dict):
             raise CaseError("hospital", _("must be an object with in_changzhou and grade."))
         _reject_unknown(hospital, HOSPITAL_FIELDS, "hospital.")
-        grade = _choice(_required(hospital, "grade", "hospital."), (1, 2, 3), "grade", "hospital.")
+        grade = _choice(
+            _required(hospital, "grade", "hospital."), HOSPITAL_GRADES, "grade", "hospital."
+        )
         return Case(
             year,
             benefit,
@@ -223,19 +366,20 @@ def parse_case(data) -> Case:
             hospital_grade=grade,
             exclusions=exclusions,
         )
-    grade = _required(data, "grade")
-    if isinstance(grade, bool):
-        raise CaseError("grade", _('must be 1 to 10 or "death".'))
     return Case(
         year,
         benefit,
         already_paid,
         injured_on=_date(_required(data, "injured_on"), "injured_on"),
-        grade=_choice(grade, GRADES, "grade"),
+        grade=_choice(_required(data, "grade"), GRADES, "grade"),
         certificate_level=_choice(
             data.get("certificate_level", "city"), LEVELS, "certificate_level"
         ),
-        exclusions=exclusions,
+        exclusions=(
+            _codes(data["exclusions"], GENERAL_EXCLUSIONS, "exclusions")
+            if "exclusions" in data
+            else ()
+        ),
     )
 
 
@@ -245,11 +389,17 @@ def _episode(data, index: int) -> Episode:
     if not isinstance(data, dict):
         raise CaseError(f"episodes[{index}]", _("a hospital stay must be a JSON object."))
     _reject_unknown(data, EPISODE_FIELDS, prefix)
-    ratio = _optional_amount(data, "liability_ratio", prefix, ONE)
-    if ratio > ONE:
-        raise CaseError(f"{prefix}liability_ratio", _("must be between 0 and 1."))
+    ratio = (
+        _ratio(data["liability_ratio"], "liability_ratio", prefix)
+        if "liability_ratio" in data
+        else ONE
+    )
     cause = _choice(data.get("cause", "illness"), CAUSES, "cause", prefix)
-    traffic = _optional_money(data, "traffic_total_cost", prefix)
+    traffic = (
+        _number(data["traffic_total_cost"], "traffic_total_cost", prefix)
+        if "traffic_total_cost" in data
+        else ZERO
+    )
     if traffic and cause != "traffic_accident":
         raise CaseError(
             f"{prefix}traffic_total_cost", _("applies only to a stay caused by a traffic accident.")
@@ -265,9 +415,42 @@ def _episode(data, index: int) -> Episode:
         settlement_pending=_bool(
             data.get("settlement_pending", False), "settlement_pending", prefix
         ),
-        traffic_total_cost=traffic,
+        traffic_total_cost=to_fen(traffic),
         liability_ratio=ratio,
         exclusions=(
-            _codes(data["exclusions"], "exclusions", prefix) if "exclusions" in data else ()
+            _codes(data["exclusions"], GENERAL_EXCLUSIONS, "exclusions", prefix)
+            if "exclusions" in data
+            else ()
         ),
     )
+
+
+# --- reading JSON ----------------------------------------------------------------------
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly (never a float)."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # An exponent beyond what Decimal holds: an endless amount or nothing at all.
+        sign = "-" if text.startswith("-") else ""
+        return Decimal(f"{sign}0" if "e-" in text.lower() else f"{sign}Infinity")
+
+
+def _json_integer(text: str) -> int | Decimal:
+    # int() refuses more than 4,300 digits with a ValueError, and would read -0 as 0.
+    return int(text) if len(text) < 19 and not text.startswith("-") else _json_number(text)
+
+
+def load_json(text: str | bytes):
+    """The cases of a JSON text, numbers as Decimal; raises CaseError (field "") when the
+    text is not JSON. NaN and Infinity literals are read, and refused by the fields."""
+    try:
+        return json.loads(
+            text, parse_float=_json_number, parse_int=_json_integer, parse_constant=Decimal
+        )
+    except RecursionError:
+        raise CaseError("", _("Not valid JSON: it is nested too deeply.")) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise CaseError("", _("Not valid JSON: %(error)s") % {"error": exc}) from None

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from huzhu.money import format_yuan
+from huzhu.policy.codes import CERTIFICATE_LEVELS, WORK_INJURY_GRADES
 
 CHANNELS = ("online", "paper", "renewal")
-CERTIFICATE_LEVELS = ("county", "city", "province")
-WORK_INJURY_GRADES: tuple[int | str, ...] = ("death", *range(1, 11))
 
 
 class PolicyError(ValueError):

@@ -1,11 +1,15 @@
 """The calculator form (补助试算) shared by the member portal and the staff console: it only
 collects plain-language answers and turns them into a §10 case; the calculator decides."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+
+from huzhu.money import FEN
+from huzhu.policy.cases import MAX_INTEGER_DIGITS
 
 BENEFIT_CHOICES = [
     ("hospitalization", _("Hospitalization subsidy")),
@@ -34,17 +38,74 @@ HOSPITAL_GRADES = [
     ("1", _("Grade 1 (一级)")),
 ]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class AmountField(forms.DecimalField):
+    """Yuan as a member types it: at most 12 digits before the decimal point and 2 after.
+
+    Everything is checked in to_python, before Django compares the value with anything:
+    Django's own DecimalField lets "sNaN" through to a comparison that raises (a 500), and
+    says "no more than 12 digits in total" for 1e-999999."""
+
+    default_error_messages = {
+        "invalid": _("Enter an amount in yuan in digits, such as 6200.50."),
+        "negative": _("Enter 0 or more, without a minus sign."),
+        "too_large": _("Enter at most 12 digits before the decimal point."),
+        "decimals": _("Enter at most 2 digits after the decimal point."),
+    }
+    ceiling = None  # the largest value, when smaller than 12 digits allow
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+        self.validators = []  # all bounds are checked in to_python
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if number.is_signed():  # -0 too
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if number.adjusted() >= MAX_INTEGER_DIGITS or (
+            self.ceiling is not None and number > self.ceiling
+        ):
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        # The first test keeps quantize away from exponents it cannot hold.
+        if number.adjusted() < -2 * MAX_INTEGER_DIGITS and number:
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        if number != number.quantize(FEN):
+            raise ValidationError(self.error_messages["decimals"], code="decimals")
+        return number.quantize(FEN)
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+    def bound_data(self, data, initial):
+        # What goes back into the input after an error: not megabytes of it.
+        return data[:40] if isinstance(data, str) else data
+
+
+class PercentField(AmountField):
+    default_error_messages = {
+        "invalid": _("Enter a percentage from 0 to 100, such as 70."),
+        "negative": _("Enter a percentage from 0 to 100, such as 70."),
+        "too_large": _("Enter a percentage from 0 to 100, such as 70."),
+    }
+    ceiling = Decimal(100)
+
+
 def money_field(label, help_text=""):
-    return forms.DecimalField(
+    return AmountField(
         label=label,
         required=False,
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-        **MONEY,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
     )
 
 
@@ -138,14 +199,11 @@ class StayForm(forms.Form):
         _("Traffic accident: total hospital cost (yuan)"),
         _("Only for a traffic accident not settled with insurance."),
     )
-    liability_percent = forms.DecimalField(
+    liability_percent = PercentField(
         label=_("Traffic accident: your share of liability (%)"),
         required=False,
-        min_value=Decimal(0),
-        max_value=Decimal(100),
-        decimal_places=2,
         initial=100,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "max": "100"}),
     )
 
     TRAFFIC_FIELDS = ("traffic_total_cost", "liability_percent")
@@ -162,7 +220,7 @@ StayFormSet = formset_factory(StayForm, extra=0, min_num=1, validate_min=True, m
 
 
 def _amount(value) -> str:
-    return str(value) if value is not None else "0"
+    return f"{value:f}" if value is not None else "0"
 
 
 def build_case(form: CalculatorForm, stays) -> dict:
@@ -189,7 +247,7 @@ def build_case(form: CalculatorForm, stays) -> dict:
             if stay["cause"] == "traffic_accident":
                 percent = stay.get("liability_percent")
                 episode["traffic_total_cost"] = _amount(stay.get("traffic_total_cost"))
-                episode["liability_ratio"] = str(
+                episode["liability_ratio"] = _amount(
                     (percent if percent is not None else Decimal(100)) / 100
                 )
             case["episodes"].append(episode)

@@ -1,24 +1,58 @@
-"""The calculator page's request handling, shared by the member portal and the console."""
+"""Pages over the policy shared by the member portal and the console: the calculator's
+request handling, and what the scheme pays in plain words."""
 
 import datetime
+from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from huzhu.money import format_yuan_short
 from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.policy.document import Policy
 from huzhu.policy.forms import CalculatorForm, StayFormSet, build_case
 from huzhu.policy.selectors import current_policies
 
 EXTRA_STAYS = 4
 
 
+def year_with_rules(policies: Mapping[int, Policy]) -> int | None:
+    """The latest year with benefit rules that has begun; else the earliest such year to
+    come; None when no year has benefit rules."""
+    with_rules = sorted((y for y, p in policies.items() if p.has_benefits), reverse=True)
+    this_year = datetime.date.today().year
+    return next((y for y in with_rules if y <= this_year), with_rules[-1] if with_rules else None)
+
+
+def benefit_summary(policies: Mapping[int, Policy]) -> dict | None:
+    """The amounts of the portal's "what the scheme pays", from the policy of
+    `year_with_rules`; None when no year has benefit rules."""
+    year = year_with_rules(policies)
+    if year is None:
+        return None
+    policy = policies[year]
+    hospital, illness, injury = (
+        policy.hospitalization,
+        policy.critical_illness,
+        policy.work_injury,
+    )
+    assert hospital is not None and illness is not None and injury is not None
+    injury_amounts = injury.amounts.values()
+    return {
+        "year": year,
+        "hospital_from": format_yuan_short(hospital.tiers[0].lower),
+        "hospital_lowest": format_yuan_short(hospital.tiers[0].amount),
+        "hospital_highest": format_yuan_short(hospital.tiers[-1].amount),
+        "illness_amount": format_yuan_short(illness.amount),
+        "illness_count": len(illness.illnesses),
+        "injury_lowest": format_yuan_short(min(injury_amounts)),
+        "injury_highest": format_yuan_short(max(injury_amounts)),
+    }
+
+
 def calculator_context(request) -> dict:
     policies = current_policies()
     years = sorted(policies, reverse=True)
-    with_rules = [y for y in years if policies[y].has_benefits]
-    default_year = next(
-        (y for y in with_rules if y <= datetime.date.today().year),
-        with_rules[0] if with_rules else (years[0] if years else None),
-    )
+    default_year = year_with_rules(policies) or (years[0] if years else None)
     illness_policy = policies.get(default_year)
     illnesses = (
         [i.name for i in illness_policy.critical_illness.illnesses]

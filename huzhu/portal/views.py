@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from huzhu.audit.services import client_ip
 from huzhu.members.models import Member
 from huzhu.members.services import SignInError, request_login_code, verify_login_code
-from huzhu.policy.pages import calculator_context
+from huzhu.policy.pages import benefit_summary, calculator_context
+from huzhu.policy.selectors import current_policies
 
 SESSION_KEY = "member_ids"
 
@@ -64,7 +65,15 @@ def logout(request):
 
 @member_view
 def home(request):
-    return render(request, "portal/home.html", {"members": request.members, "tab": "home"})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "members": request.members,
+            "tab": "home",
+            "benefits": benefit_summary(current_policies()),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

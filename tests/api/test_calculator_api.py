@@ -5,7 +5,8 @@ import json
 import pytest
 
 from huzhu.api import calculator_schema
-from huzhu.policy import cases
+from huzhu.policy import cases, codes
+from huzhu.policy.document import read_policy_file, shipped_policy_files
 
 
 def post(client, payload, raw=False):
@@ -98,3 +99,13 @@ def test_the_documented_fields_are_the_parsed_fields():
         documented = set(calculator_schema.case_schema(benefit)["properties"])
         assert documented == cases.TOP_FIELDS[benefit], benefit
     assert set(calculator_schema.EPISODE["properties"]) == cases.EPISODE_FIELDS
+
+
+def test_the_documented_exclusion_codes_are_those_of_the_shipped_policies():
+    for path in shipped_policy_files():
+        document, _digest = read_policy_file(path)
+        tables = document.get("exclusions")
+        if not tables:
+            continue  # a year without benefit rules
+        assert tuple(tables["general"]) == codes.GENERAL_EXCLUSIONS, path.name
+        assert tuple(tables["critical_illness"]) == codes.CRITICAL_ILLNESS_EXCLUSIONS, path.name

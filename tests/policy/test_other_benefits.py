@@ -2,6 +2,9 @@
 
 import pytest
 
+from huzhu.policy.calculator import calculate_payload
+from huzhu.policy.document import parse_policy, read_policy_file, shipped_policy_files
+
 
 def illness(name="恶性肿瘤", diagnosed_on="2022-06-01", in_changzhou=True, grade=2, **more):
     return {
@@ -161,3 +164,22 @@ def test_p3_a_year_without_benefit_rules_answers_no_policy_for_year(calc, case):
     assert result["decision"] == "rejected"
     assert result["reasons"] == ["no_policy_for_year"]
     assert "没有补助规则" in result["explanation"][0]
+
+
+def test_b_w1_the_certificate_refusal_names_the_levels_of_the_policy(calc):
+    result = calc(injury(level="county"))
+    assert result["explanation"][0] == (
+        "须凭设区的市级及以上劳动能力鉴定委员会出具的鉴定书；县（区）级鉴定书不予受理。"
+    )
+
+
+def test_b_w1_a_policy_asking_for_province_level_says_so(policies):
+    document, _digest = read_policy_file(
+        next(p for p in shipped_policy_files() if p.stem == "2022")
+    )
+    document["work_injury"]["min_certificate_level"] = "province"
+    stricter = {**policies, 2022: parse_policy(document, "stricter")}
+    result = calculate_payload(injury(level="city"), stricter)
+    assert result["reasons"] == ["certificate_level"]
+    assert "须凭省级及以上" in result["explanation"][0]
+    assert "设区的市级鉴定书不予受理" in result["explanation"][0]

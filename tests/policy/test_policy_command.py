@@ -23,8 +23,19 @@ def test_show_prints_the_current_version():
 
 
 @pytest.mark.django_db
-def test_diff_lists_changed_settings():
+def test_p4_diff_lists_changed_settings_in_words():
     text = run("diff", "2021", "2022")
+    assert (
+        "基本信息 · 保障期限：2021年1月1日至2021年12月31日 → 2022年1月1日至2022年12月31日（修改）"
+        in text
+    )
+    assert "住院医疗费用补助 · 补助档次：— → 共 12 项：1000 元起：500 元；" in text
+    assert "enrollment." not in text
+
+
+@pytest.mark.django_db
+def test_p4_diff_raw_lists_key_paths():
+    text = run("diff", "2021", "2022", "--raw")
     assert 'coverage.start: "2021-01-01" → "2022-01-01"' in text
 
 

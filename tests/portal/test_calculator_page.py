@@ -1,5 +1,7 @@
 """补助试算 through the pages: the same calculator behind the portal and the console."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -129,3 +131,85 @@ def test_staff_console_has_the_same_calculator(client, people):
         stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "100000"}),
     )
     assert "20000.00" in response.content.decode()
+
+
+HOSTILE_TYPED = ["Infinity", "-Infinity", "NaN", "sNaN", "1e400", "-0", "9" * 29, "9" * 5000]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", HOSTILE_TYPED + ["1e-999999", "12.345"])
+@pytest.mark.parametrize(
+    "field, label",
+    [
+        ("settled_self_pay", "医保结算单上的个人自理（元）："),
+        ("traffic_total_cost", "交通事故：住院总费用（元）："),
+        ("already_paid", "本年度该项已领补助（元）："),
+    ],
+)
+def test_hostile_amounts_are_form_errors_naming_the_field(client, field, label, typed):
+    values = {"admitted_on": "2022-03-01", "cause": "traffic_accident"}
+    extra = {}
+    if field == "already_paid":
+        extra["already_paid"] = typed
+    else:
+        values[field] = typed
+    response = client.post(reverse("portal:calculator"), stay_data(values, **extra))
+    assert response.status_code == 200
+    html = response.content.decode()
+    errors = re.findall(r'<ul class="errorlist" role="alert"><li>(.*?)</li>', html)
+    assert len(errors) == 1 and errors[0].startswith(label), errors
+    assert "预计本次可领补助" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", HOSTILE_TYPED + ["100.01", "1e-999999"])
+def test_hostile_liability_shares_are_form_errors_naming_the_field(client, typed):
+    values = {
+        "admitted_on": "2022-03-01",
+        "cause": "traffic_accident",
+        "traffic_total_cost": "20000",
+        "liability_percent": typed,
+    }
+    html = client.post(reverse("portal:calculator"), stay_data(values)).content.decode()
+    errors = re.findall(r'<ul class="errorlist" role="alert"><li>(.*?)</li>', html)
+    assert len(errors) == 1 and errors[0].startswith("交通事故：本人责任比例（%）："), errors
+
+
+@pytest.mark.django_db
+def test_the_explanation_shows_the_liability_share_as_the_member_typed_it(client):
+    html = client.post(
+        reverse("portal:calculator"),
+        stay_data(
+            {
+                "admitted_on": "2022-03-01",
+                "cause": "traffic_accident",
+                "traffic_total_cost": "20000",
+                "liability_percent": "50",
+            }
+        ),
+    ).content.decode()
+    assert "本人责任比例 50% × 54.5%" in html
+    assert "0.5 ×" not in html
+
+
+@pytest.mark.django_db
+def test_staff_calculator_refuses_hostile_amounts_too(client, people):
+    sign_in(client, people.hutang_admin)
+    html = client.post(
+        reverse("console:calculator"),
+        stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "sNaN"}),
+    ).content.decode()
+    assert "医保结算单上的个人自理（元）：请用数字填写金额（元）" in html
+
+
+@pytest.mark.django_db
+def test_a_megabyte_amount_is_refused_and_not_echoed_back(client):
+    typed = "1" * 1_000_000
+    response = client.post(
+        reverse("portal:calculator"),
+        stay_data({"admitted_on": "2022-03-01", "settled_self_pay": typed}, already_paid=typed),
+    )
+    html = response.content.decode()
+    assert "医保结算单上的个人自理（元）：整数部分最多 12 位。" in html
+    assert "本年度该项已领补助（元）：整数部分最多 12 位。" in html
+    assert len(response.content) < 50_000

@@ -3,13 +3,13 @@
 import gc
 import json
 import sys
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from huzhu.policy.calculator import CalculatorInputError, calculate_many, parse_all
+from huzhu.policy.cases import CaseError, load_json
 from huzhu.policy.selectors import current_policies
 
 
@@ -25,7 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            text = sys.stdin.read() if file == "-" else open(file, encoding="utf-8").read()
+            if file == "-":
+                stdin = getattr(sys.stdin, "buffer", sys.stdin)
+                text = stdin.read()
+            else:
+                with open(file, "rb") as handle:
+                    text = handle.read()
         except OSError as exc:
             raise CommandError(
                 _("Cannot read the file %(path)s: %(error)s")
@@ -34,11 +39,9 @@ class Command(BaseCommand):
             ) from exc
         try:
             # Decimal, never float: amounts stay exact from the file to the answer.
-            payload = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                _("Not valid JSON: %(error)s") % {"error": exc}, returncode=2
-            ) from exc
+            payload = load_json(text)
+        except CaseError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
         # The loaded cases live until the end and never change: the garbage collector need
         # not rescan them each time the answers being built trigger a collection.
         gc.freeze()

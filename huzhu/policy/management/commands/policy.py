@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huzhu.policy.comparison import compare
 from huzhu.policy.document import (
     PolicyError,
     diff_documents,
@@ -40,6 +41,9 @@ class Command(BaseCommand):
         diff = verbs.add_parser("diff", help="differences between two policies")
         diff.add_argument("old")
         diff.add_argument("new")
+        diff.add_argument(
+            "--raw", action="store_true", help="key paths and JSON values instead of words"
+        )
         draft = verbs.add_parser("draft", help="a new year's policy file from an earlier one")
         draft.add_argument("--from", dest="source", type=int, required=True)
         draft.add_argument("--year", type=int, required=True)
@@ -51,10 +55,24 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(version.document, ensure_ascii=False, indent=2))
         elif verb == "diff":
             old, new = version_of(options["old"]), version_of(options["new"])
-            for key, a, b in diff_documents(old.document, new.document):
+            if options["raw"]:
+                for key, a, b in diff_documents(old.document, new.document):
+                    self.stdout.write(
+                        f"{key}: {json.dumps(a, ensure_ascii=False)} → "
+                        f"{json.dumps(b, ensure_ascii=False)}"
+                    )
+                return
+            changes = {"added": _("Added"), "removed": _("Removed"), "changed": _("Changed")}
+            for row in compare(old.document, new.document):
                 self.stdout.write(
-                    f"{key}: {json.dumps(a, ensure_ascii=False)} → "
-                    f"{json.dumps(b, ensure_ascii=False)}"
+                    _("%(section)s · %(label)s: %(old)s → %(new)s (%(change)s)")
+                    % {
+                        "section": row.section,
+                        "label": row.label,
+                        "old": row.old or "—",
+                        "new": row.new or "—",
+                        "change": changes[row.change],
+                    }
                 )
         else:
             self.draft(options["source"], options["year"], options.get("out"))
