@@ -65,7 +65,7 @@ def _render(request: HttpRequest, status: int, texts: tuple[str, str, str]) -> H
     path = request.path_info
     if path.startswith(API_PREFIX):
         return JsonResponse(
-            {"error": code, "detail": message},
+            {"code": code, "message": message},
             status=status,
             json_dumps_params={"ensure_ascii": False},
         )

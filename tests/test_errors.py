@@ -72,8 +72,8 @@ def test_an_api_error_answers_json_not_html(quiet_client, error_log):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {
-        "error": "server_error",
-        "detail": "错误已记录，请稍后再试。",
+        "code": "server_error",
+        "message": "错误已记录，请稍后再试。",
     }
     assert "RuntimeError: boom raised on purpose by the test" in error_log.getvalue()
 
@@ -97,7 +97,7 @@ def test_an_unknown_portal_page_leads_back_to_the_portal(client):
 def test_an_unknown_api_path_answers_json_404(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert json.loads(response.content)["error"] == "not_found"
+    assert json.loads(response.content)["code"] == "not_found"
 
 
 def test_s1_a_page_the_role_may_not_open_is_the_apps_403(client, tree):
