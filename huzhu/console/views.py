@@ -27,13 +27,15 @@ from huzhu.org.reports import report_workbook
 from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, create_unit
 from huzhu.policy.pages import calculator_context
+from huzhu.years import scheme_year
 
 
 def _year(request, years: list[int]) -> int:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
+    """The year asked for, or the latest one with targets when it is not a scheme year."""
+    year = scheme_year(request.GET.get("year", ""))
+    if year is None:
         return years[0] if years else datetime.date.today().year
+    return year
 
 
 @require_GET
