@@ -30,6 +30,13 @@ class Action(models.TextChoices):
     MEMBER_CREATE = "member.create", _("member registered")
     MEMBER_REVEAL = "member.reveal", _("full identity viewed")
     MEMBER_SEARCH_NUMBER = "member.search_number", _("search by full number")
+    MEMBER_SEARCH_NUMBER_REFUSED = (
+        "member.search_number_refused",
+        _("search by full number refused"),
+    )
+    MEMBER_REVEAL_REFUSED = "member.reveal_refused", _("full identity view refused")
+    # A registration met an ID or card number held by a member outside the user's scope.
+    MEMBER_NUMBER_ELSEWHERE = "member.number_elsewhere", _("number registered in another unit")
     MEMBER_SIGN_IN = "member.sign_in", _("member sign-in")
     # Units and targets
     UNIT_CREATE = "unit.create", _("unit added")
