@@ -7,8 +7,9 @@ class AuditEvent(models.Model):
     """One row per change, export, upload, sign-in or full view of sensitive data (SPEC S3).
 
     Append-only: nothing in the code updates or deletes a row, database triggers (see the
-    migrations) refuse UPDATE and DELETE everywhere and TRUNCATE on PostgreSQL, and in
-    production the application's role may only SELECT and INSERT here (docs/deploy.md).
+    migrations) refuse UPDATE and DELETE everywhere, TRUNCATE on PostgreSQL and on SQLite an
+    INSERT reusing an id (REPLACE), and in production the application's role may only
+    SELECT and INSERT here (docs/deploy.md).
     """
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
