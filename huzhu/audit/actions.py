@@ -4,7 +4,9 @@ Every `record_event(action=...)` passes one of these; the audit page shows the l
 filters by it, so an auditor can search 查看完整信息 rather than `member.reveal`.
 """
 
+from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,3 +72,16 @@ def codes_matching(words: str) -> list[str]:
     """The codes whose label or code contains `words`, for the audit page's filter."""
     words = words.strip()
     return [a.value for a in Action if words in str(a.label) or a.value.startswith(words)]
+
+
+def object_type_label(object_type: str) -> str:
+    """`members.member` → 职工: the verbose name of the model an audit row is about. Models
+    without a verbose name of their own carry Django's English default (`unit`, `policy
+    version`), which the catalog translates too. An unknown type is shown as stored."""
+    if not object_type:
+        return ""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return gettext(str(model._meta.verbose_name))

@@ -55,3 +55,11 @@ class AuditEvent(models.Model):
         from huzhu.audit.actions import label
 
         return label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        """The object's kind in Chinese (the model's verbose name, translated); the stored
+        `object_type` (`members.member`) stays as written."""
+        from huzhu.audit.actions import object_type_label
+
+        return object_type_label(self.object_type)

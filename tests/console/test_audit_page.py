@@ -116,3 +116,16 @@ def test_s0_an_auditors_unknown_addresses_and_wrong_methods_are_logged_too(clien
     ]
     assert views[0].data["params"] == ["q"]
     assert "320412" not in str(list(views.values_list("summary", "data")))
+
+
+@pytest.mark.django_db
+def test_s3_the_audit_page_names_objects_in_chinese_and_keeps_the_stored_type(client, people):
+    reveal_identity(actor=people.hutang_admin, member=people.member)
+    sign_in(client, people.district_admin)  # a sign-in row about a staff user
+    html = rows(audit_page(client))
+    assert f"职工 {people.member.pk}" in html
+    assert f"工作人员 {people.district_admin.pk}" in html
+    assert "members.member</td>" not in html and ">accounts.user " not in html
+    assert 'title="members.member"' in html  # the stored value, on hover
+    event = AuditEvent.objects.get(action="member.reveal")
+    assert event.object_type == "members.member"
