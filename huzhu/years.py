@@ -4,6 +4,8 @@ A year outside it is not a scheme year but bad input (a typo, or a probe with th
 that SQLite cannot hold in an integer and Python's dates cannot represent).
 """
 
+from django.utils.translation import gettext as _
+
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
@@ -21,3 +23,12 @@ def scheme_year(value: object) -> int | None:
     if isinstance(value, int) and FIRST_YEAR <= value <= LAST_YEAR:
         return value
     return None
+
+
+def year_option_error(option: str) -> str:
+    """The message for a command-line year outside the range."""
+    return _("%(option)s must be a year from %(first)s to %(last)s.") % {
+        "option": option,
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
