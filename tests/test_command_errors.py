@@ -7,7 +7,6 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from huzhu.__main__ import main
 from huzhu.org.models import Target
 from huzhu.oserrors import describe_os_error, os_error_line, returncode
 from tests.test_backup import huzhu
@@ -102,11 +101,9 @@ def test_commands_reading_a_folder_say_so_in_chinese(tmp_path):
     assert "文件或文件夹不存在。" in str(refusal("calc", str(tmp_path / "cases.json")))
 
 
-@pytest.mark.django_db
-def test_a_file_error_no_command_expected_is_one_chinese_line(tmp_path, capsys):
+def test_a_file_error_no_command_expected_is_one_chinese_line(tmp_path):
     # Code run by a command opens a file without catching: the entry point answers for it.
     out = tmp_path / "missing" / "units.json"
-    with pytest.raises(SystemExit) as exited:
-        main(["shell", "--no-imports", "-c", f"open({str(out)!r}, 'w')"])
-    assert exited.value.code == 2
-    assert capsys.readouterr().err == f"{out}：文件或文件夹不存在。\n"
+    result = huzhu(tmp_path / "data", "shell", "--no-imports", "-c", f"open({str(out)!r}, 'w')")
+    assert result.returncode == 2
+    assert result.stderr == f"{out}：文件或文件夹不存在。\n"
