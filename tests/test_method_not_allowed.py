@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import sign_in
+from tests.test_persona_matrix import MATRIX
 
 
 @pytest.mark.django_db
@@ -45,3 +46,22 @@ def test_an_api_405_is_json_with_the_allow_header(client, method, path, allow):
     body = json.loads(response.content)
     assert body["code"] == "method_not_allowed"
     assert "请求方法" in body["message"]
+
+
+@pytest.mark.django_db
+def test_every_post_only_console_page_answers_a_get_with_the_apps_405(client, people, tree):
+    args = {None: [], "member": [people.member.pk], "user": [people.hutang_clerk.pk]}
+    args["unit"] = [tree.hutang_union_b.pk]
+    get_pages = {name for method, name, _, _ in MATRIX if method == "GET"}
+    post_only = [
+        (name, argument)
+        for method, name, argument, _ in MATRIX
+        if method == "POST" and name not in get_pages and name.startswith("console:")
+    ]
+    assert len(post_only) > 10
+    sign_in(client, people.district_admin)
+    for name, argument in post_only:
+        response = client.get(reverse(name, args=args[argument]))
+        assert response.status_code == 405, name
+        assert "POST" in response["Allow"], name
+        assert "无法以这种方式打开此页面" in response.content.decode(), name
