@@ -115,3 +115,16 @@ def test_the_guard_refuses_lone_surrogates_and_reads_no_uploaded_file():
         content_type="multipart/form-data; boundary=",
     )
     assert guard(broken).status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", [HUGE, "1e400", "-1", "abc", "²"])
+def test_page_numbers_out_of_range_show_a_page(district, page):
+    for name in ("console:members", "console:audit"):
+        assert district.get(reverse(name), {"page": page}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["console:member", "console:unit", "console:policy"])
+def test_record_numbers_sqlite_cannot_hold_are_not_found(district, name):
+    assert district.get(reverse(name, args=[int(HUGE)])).status_code == 404
