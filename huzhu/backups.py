@@ -14,6 +14,7 @@ always holds them, and a restore first checks that they open the members in its 
 Archives written before the manifest existed are accepted: the other checks still apply.
 """
 
+import gzip
 import hashlib
 import io
 import json
@@ -37,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from huzhu import config
 from huzhu.members import crypto
+from huzhu.oserrors import describe_os_error
 
 FORMAT = 1
 MANIFEST = "MANIFEST.json"
@@ -233,11 +235,22 @@ def stage(archive_path: Path, into: Path) -> Staged:
                 files[name] = digest.hexdigest()
     except FileNotFoundError:
         raise ArchiveError(_("There is no file %(path)s.") % {"path": archive_path}) from None
-    except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile):
+        # "not a gzip file", "unexpected end of data": the library's English stays out.
         raise ArchiveError(
-            _("%(path)s is not a readable huzhu backup archive: %(error)s")
-            % {"path": archive_path, "error": exc}
+            _(
+                "%(path)s is not a huzhu backup archive, or it is damaged: it is not a "
+                "complete .tar.gz file."
+            )
+            % {"path": archive_path}
         ) from None
+    except OSError as exc:
+        raise ArchiveError(
+            _("Cannot read %(path)s: %(error)s")
+            % {"path": archive_path, "error": describe_os_error(exc)}
+        ) from None
+    except ValueError:  # the manifest is not JSON
+        raise ArchiveError(_("The archive's manifest is not one this version can read.")) from None
     for name in REQUIRED_KEYS:
         if f"keys/{name}" not in files:
             raise ArchiveError(

@@ -1,4 +1,4 @@
-"""The app's own error answers: 400, 403, 404, 500 and a failed CSRF check.
+"""The app's own error answers: 400, 403, 404, 405, 500 and a failed CSRF check.
 
 Pages are in Chinese, look like the rest of the app and offer a way back (the portal's home
 under /m/, the console elsewhere); under /api/ the answer is JSON with a stable code.
@@ -53,6 +53,21 @@ def _texts(status: int, request: HttpRequest) -> tuple[str, str, str]:
             _("Page not found"),
             _("This page does not exist, or it belongs to a unit you cannot see."),
         )
+    if status == 405:
+        if request.path_info.startswith(API_PREFIX):
+            return (
+                "method_not_allowed",
+                _("Method not allowed"),
+                _(
+                    "This address does not accept this request method; the Allow header "
+                    "lists the ones it does."
+                ),
+            )
+        return (
+            "method_not_allowed",
+            _("This page cannot be opened this way"),
+            _("This address only answers the buttons and forms of its page. Go back and use them."),
+        )
     return (
         "server_error",
         _("Something went wrong on our side"),
@@ -99,6 +114,15 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _render(request, 404, _texts(404, request))
+
+
+def method_not_allowed(request: HttpRequest, allow: str = "") -> HttpResponse:
+    """Django and django-ninja answer a wrong method with a bare English 405; the
+    middleware (huzhu.middleware) puts this in its place, keeping the Allow header."""
+    response = _render(request, 405, _texts(405, request))
+    if allow:
+        response["Allow"] = allow
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

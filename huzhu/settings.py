@@ -53,6 +53,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every request of an auditor, answered or refused (SPEC §0); the two below it
+    # answer bad input with 400 before any view and wrong methods with the app's 405.
+    "huzhu.audit.middleware.PageViewMiddleware",
+    "huzhu.middleware.MethodNotAllowedMiddleware",
+    "huzhu.middleware.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

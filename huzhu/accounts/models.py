@@ -22,6 +22,11 @@ class User(AbstractUser):
     # new password before anything else.
     must_change_password = models.BooleanField(default=False)
 
+    class Meta:
+        # What the audit page calls the object of a row about an account.
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
     def clean(self) -> None:
         super().clean()
         if (
@@ -45,13 +50,22 @@ class EnrolmentCode(models.Model):
     """A one-time code the district admin hands to a user, needed to enrol an authenticator:
     the password alone must not be enough to take over a second factor (SPEC S4).
 
-    Only a keyed hash is stored; a code expires, and is used once."""
+    Only a keyed hash is stored; a code expires. Redeeming it binds the pending (unconfirmed)
+    authenticator to it, so redeeming it again shows that same authenticator; it is spent
+    (`used_at`) when the authenticator is confirmed with its first code."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrolment_code",
+    )
 
     class Meta:
         indexes = [

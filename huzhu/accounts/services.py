@@ -186,6 +186,8 @@ def issue_enrolment_code(*, actor, user: User, request=None) -> IssuedCode:
     now = timezone.now()
     expires_at = now + timedelta(hours=settings.HUZHU_ENROLMENT_CODE_HOURS)
     with transaction.atomic():
+        # The earlier code and the authenticator it started (not yet confirmed) go together.
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         EnrolmentCode.objects.filter(user=user, used_at=None).delete()
         EnrolmentCode.objects.create(
             user=user, code_hash=_code_hash(code), created_at=now, expires_at=expires_at
@@ -229,8 +231,11 @@ def _wait_message(seconds: int) -> str:
 
 
 def redeem_enrolment_code(*, user: User, code: str, request=None) -> TOTPDevice:
-    """Check the code the admin handed over and start an enrolment: a new, unconfirmed
-    authenticator whose key is shown only now. Raises SecondFactorError."""
+    """Check the code the admin handed over and show the authenticator it enrols: a new,
+    unconfirmed one whose key is shown only now, bound to the code. Redeeming the same code
+    again (another session, the browser closed before the first authenticator code) shows
+    that same authenticator; the code is spent when it is confirmed (verify_second_factor).
+    Raises SecondFactorError."""
     verdict = ratelimit.hit(
         f"enrolment-code:{user.pk}",
         limit=settings.HUZHU_ENROLMENT_CODE_TRIES,
@@ -243,21 +248,24 @@ def redeem_enrolment_code(*, user: User, code: str, request=None) -> TOTPDevice:
     now = timezone.now()
     candidates = EnrolmentCode.objects.filter(user=user, used_at=None, expires_at__gt=now)
     match = next((c for c in candidates if constant_time_compare(c.code_hash, wanted)), None)
+    if match is None:
+        _second_factor_failed(user=user, request=request, step="enrolment_code", reason="wrong")
+        raise SecondFactorError(
+            _(
+                "The enrolment code is wrong, has expired or was already used. "
+                "Ask the district union for a new one."
+            )
+        )
     with transaction.atomic():
-        # Conditional update: two tabs redeeming the same code cannot both start.
-        used = match is not None and bool(
-            EnrolmentCode.objects.filter(pk=match.pk, used_at=None).update(used_at=now)
-        )
-        if used:
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-            return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    _second_factor_failed(user=user, request=request, step="enrolment_code", reason="wrong")
-    raise SecondFactorError(
-        _(
-            "The enrolment code is wrong, has expired or was already used. "
-            "Ask the district union for a new one."
-        )
-    )
+        bound = TOTPDevice.objects.filter(enrolment_code=match, confirmed=False).first()
+        if bound is not None:
+            return bound
+        fresh = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        # Conditional update: two sessions redeeming at once bind one authenticator.
+        if EnrolmentCode.objects.filter(pk=match.pk, device=None).update(device=fresh):
+            return fresh
+        fresh.delete()
+        return TOTPDevice.objects.get(enrolment_code=match)
 
 
 def verify_second_factor(*, user: User, device: TOTPDevice, token: str, request=None) -> None:
@@ -272,9 +280,29 @@ def verify_second_factor(*, user: User, device: TOTPDevice, token: str, request=
     if not device.verify_token(token.strip()):
         _second_factor_failed(user=user, request=request, step="token", reason="wrong")
         raise SecondFactorError(_("The code is wrong or has expired."))
+    if not device.confirmed and not _confirm(user=user, device=device, request=request):
+        _second_factor_failed(user=user, request=request, step="token", reason="code_spent")
+        raise SecondFactorError(
+            _(
+                "The enrolment code has expired or was replaced by a new one. "
+                "Ask the district union for a new one."
+            )
+        )
+    _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
+
+
+def _confirm(*, user: User, device: TOTPDevice, request=None) -> bool:
+    """Confirm a new authenticator and spend the enrolment code bound to it, together.
+    False when the code has expired or was replaced (it no longer enrols anything)."""
+    now = timezone.now()
     with transaction.atomic():
-        if not device.confirmed:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
-        _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
+        spent = EnrolmentCode.objects.filter(
+            device=device, used_at=None, expires_at__gt=now
+        ).update(used_at=now)
+        if not spent:
+            # Another session of the same user may have confirmed it a moment ago.
+            return TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
+    return True

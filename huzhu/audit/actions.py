@@ -4,7 +4,9 @@ Every `record_event(action=...)` passes one of these; the audit page shows the l
 filters by it, so an auditor can search 查看完整信息 rather than `member.reveal`.
 """
 
+from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +32,13 @@ class Action(models.TextChoices):
     MEMBER_CREATE = "member.create", _("member registered")
     MEMBER_REVEAL = "member.reveal", _("full identity viewed")
     MEMBER_SEARCH_NUMBER = "member.search_number", _("search by full number")
+    MEMBER_SEARCH_NUMBER_REFUSED = (
+        "member.search_number_refused",
+        _("search by full number refused"),
+    )
+    MEMBER_REVEAL_REFUSED = "member.reveal_refused", _("full identity view refused")
+    # A registration met an ID or card number held by a member outside the user's scope.
+    MEMBER_NUMBER_ELSEWHERE = "member.number_elsewhere", _("number registered in another unit")
     MEMBER_SIGN_IN = "member.sign_in", _("member sign-in")
     # Units and targets
     UNIT_CREATE = "unit.create", _("unit added")
@@ -63,3 +72,16 @@ def codes_matching(words: str) -> list[str]:
     """The codes whose label or code contains `words`, for the audit page's filter."""
     words = words.strip()
     return [a.value for a in Action if words in str(a.label) or a.value.startswith(words)]
+
+
+def object_type_label(object_type: str) -> str:
+    """`members.member` → 职工: the verbose name of the model an audit row is about. Models
+    without a verbose name of their own carry Django's English default (`unit`, `policy
+    version`), which the catalog translates too. An unknown type is shown as stored."""
+    if not object_type:
+        return ""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return gettext(str(model._meta.verbose_name))

@@ -7,8 +7,9 @@ class AuditEvent(models.Model):
     """One row per change, export, upload, sign-in or full view of sensitive data (SPEC S3).
 
     Append-only: nothing in the code updates or deletes a row, database triggers (see the
-    migrations) refuse UPDATE and DELETE everywhere and TRUNCATE on PostgreSQL, and in
-    production the application's role may only SELECT and INSERT here (docs/deploy.md).
+    migrations) refuse UPDATE and DELETE everywhere, TRUNCATE on PostgreSQL and on SQLite an
+    INSERT reusing an id (REPLACE), and in production the application's role may only
+    SELECT and INSERT here (docs/deploy.md).
     """
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -54,3 +55,11 @@ class AuditEvent(models.Model):
         from huzhu.audit.actions import label
 
         return label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        """The object's kind in Chinese (the model's verbose name, translated); the stored
+        `object_type` (`members.member`) stays as written."""
+        from huzhu.audit.actions import object_type_label
+
+        return object_type_label(self.object_type)

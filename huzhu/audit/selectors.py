@@ -10,9 +10,18 @@ from huzhu.audit.actions import codes_matching
 from huzhu.audit.models import AuditEvent
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    # Days are Asia/Shanghai days (the active time zone), stored times are UTC.
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def _start_of(day: datetime.date, days_later: int = 0) -> datetime.datetime | None:
+    """The first instant of the day (Asia/Shanghai, the active time zone; stored times are
+    UTC), or None at the ends of the calendar: 0001-01-01 in Shanghai is still year 0 in
+    UTC, and the day after 9999-12-31 does not exist. Either way nothing is cut off there."""
+    try:
+        start = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
+        )
+        start.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return start
 
 
 def events_for(
@@ -34,8 +43,10 @@ def events_for(
         events = events.filter(action__in=codes_matching(words))
     if who.strip():
         events = events.filter(actor_label__icontains=who.strip())
-    if since is not None:
-        events = events.filter(at__gte=_start_of(since))
-    if until is not None:
-        events = events.filter(at__lt=_start_of(until + datetime.timedelta(days=1)))
+    start = _start_of(since) if since is not None else None
+    if start is not None:
+        events = events.filter(at__gte=start)
+    end = _start_of(until, days_later=1) if until is not None else None
+    if end is not None:
+        events = events.filter(at__lt=end)
     return events

@@ -1,6 +1,7 @@
 """The decorator every console view wears: signed in, a staff role, the second factor
-where the role needs one (SPEC S4), a password that is no longer the initial one, and an
-audit row for each page an auditor opens (SPEC §0)."""
+where the role needs one (SPEC S4), and a password that is no longer the initial one.
+The auditor's page views (SPEC §0) are logged by huzhu.audit.middleware, which also sees
+the addresses no view answers."""
 
 from functools import partial, wraps
 
@@ -9,21 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from huzhu.accounts import roles
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
-
-
-def _record_page_view(request) -> None:
-    # The path only: query strings may carry what was searched for (SPEC §0, S2).
-    user = request.user
-    record_event(
-        action=Action.PAGE_VIEW,
-        actor=user,
-        request=request,
-        unit_path=user.unit_path,
-        summary=request.path[:500],
-        data={"method": request.method, "params": sorted(request.GET.keys())},
-    )
 
 
 def staff_view(view=None, *, password_change: bool = False):
@@ -43,8 +29,6 @@ def staff_view(view=None, *, password_change: bool = False):
             return redirect("console:otp")
         if user.must_change_password and not password_change:
             return redirect("console:password_change")
-        if roles.logs_page_views(user.role):
-            _record_page_view(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -20,20 +20,28 @@ from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
 from huzhu.http import no_store
 from huzhu.members import selectors as member_selectors
-from huzhu.members.services import MemberError, MemberInput, create_member, reveal_identity
+from huzhu.members.services import (
+    MemberError,
+    MemberInput,
+    RevealRefused,
+    create_member,
+    reveal_identity,
+)
 from huzhu.org import selectors as org_selectors
 from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, create_unit
 from huzhu.policy.pages import calculator_context
+from huzhu.years import scheme_year
 
 
 def _year(request, years: list[int]) -> int:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
+    """The year asked for, or the latest one with targets when it is not a scheme year."""
+    year = scheme_year(request.GET.get("year", ""))
+    if year is None:
         return years[0] if years else datetime.date.today().year
+    return year
 
 
 @require_GET
@@ -187,6 +195,7 @@ def units(request):
 def member_new(request):
     units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS, active=True)
     form = MemberForm(request.POST or None, units=units.order_by("path"))
+    status, existing = 200, {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -207,10 +216,13 @@ def member_new(request):
         except MemberError as exc:
             for field, message in exc.errors.items():
                 form.add_error(field if field in form.fields else None, message)
+            # Members in the user's own scope who already hold a number: linked.
+            status, existing = exc.status, exc.existing
         else:
             messages.success(request, _("Member %(name)s registered.") % {"name": created.name})
             return redirect("console:member", created.pk)
-    return render(request, "console/member_new.html", {"form": form})
+    context = {"form": form, "existing": list({m.pk: m for m in existing.values()}.values())}
+    return render(request, "console/member_new.html", context, status=status)
 
 
 @require_GET
@@ -223,10 +235,13 @@ def member(request, pk: int):
 @require_POST
 @no_store
 @staff_view
-@require(roles.can_view_full_identity)
 def member_reveal(request, pk: int):
     found = member_selectors.member_for(request.user, pk)
-    clear = reveal_identity(actor=request.user, member=found, request=request)
+    try:
+        # The service checks the role, so that a refusal is audited too.
+        clear = reveal_identity(actor=request.user, member=found, request=request)
+    except RevealRefused:
+        raise PermissionDenied from None
     return render(request, "console/_identity.html", {"member": found, "clear": clear})
 
 

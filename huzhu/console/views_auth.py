@@ -14,6 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -79,10 +80,17 @@ def _next_url(request) -> str:
 
 
 def _pending_device(request) -> TOTPDevice | None:
+    """The authenticator this session is enrolling, while its enrolment code still holds."""
     pk = request.session.get(ENROLMENT_SESSION_KEY)
     if pk is None:
         return None
-    return TOTPDevice.objects.filter(pk=pk, user=request.user, confirmed=False).first()
+    return TOTPDevice.objects.filter(
+        pk=pk,
+        user=request.user,
+        confirmed=False,
+        enrolment_code__used_at=None,
+        enrolment_code__expires_at__gt=timezone.now(),
+    ).first()
 
 
 @never_cache  # the enrolment step shows the authenticator's key

@@ -13,7 +13,7 @@ from huzhu.accounts import roles
 from huzhu.console.access import staff_view
 from huzhu.members import selectors
 from huzhu.members.rules import SearchKind, classify_search
-from huzhu.members.services import SearchRefused, search_by_full_number
+from huzhu.members.services import SearchRefused, refuse_number_search, search_by_full_number
 
 # What may travel in an address: it confirms nothing the list does not already show.
 SAFE_IN_ADDRESS = {SearchKind.ALL, SearchKind.NAME, SearchKind.LAST_FOUR, SearchKind.MASKED}
@@ -49,8 +49,15 @@ def members(request):
         else:
             context["number"] = search.masked
     elif search.is_full_number:
-        # Typed into the address by hand: not searched, whoever asks.
-        if roles.can_view_full_identity(request.user.role):
+        # Typed into the address by hand: not searched, whoever asks, and audited.
+        allowed = roles.can_view_full_identity(request.user.role)
+        refuse_number_search(
+            actor=request.user,
+            search=search,
+            reason="address" if allowed else "role",
+            request=request,
+        )
+        if allowed:
             context["error"] = _(
                 "Full ID and phone numbers are not searched from the address bar: type the "
                 "number in the search box."

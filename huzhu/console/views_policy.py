@@ -28,7 +28,8 @@ def _default_pair(versions: list[PolicyVersion]) -> tuple[PolicyVersion | None, 
 def policies(request):
     versions = list(PolicyVersion.objects.order_by("-year", "-version"))
     old_id, new_id = request.GET.get("a", ""), request.GET.get("b", "")
-    if old_id.isdigit() and new_id.isdigit():
+    # ASCII digits only: "²" passes isdigit() and then fails int() inside the query.
+    if all(ref.isascii() and ref.isdigit() for ref in (old_id, new_id)):
         old = get_object_or_404(PolicyVersion, pk=old_id)
         new = get_object_or_404(PolicyVersion, pk=new_id)
     else:

@@ -7,6 +7,7 @@ forms and the member portal all call these, so a value is judged the same everyw
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -239,6 +240,10 @@ def classify_search(raw: str) -> MemberSearch:
     value = normalize_width(str(raw or "")).strip()
     if not value:
         return MemberSearch(SearchKind.ALL)
+    # No name or number holds control characters or lone surrogates, and PostgreSQL
+    # refuses a NUL in any text it is sent: such a query is answered, not searched.
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        return MemberSearch(SearchKind.UNCLEAR)
     compact = PHONE_SEPARATORS.sub("", value).upper()
     if not any(ch.isdigit() for ch in compact):
         return MemberSearch(SearchKind.NAME, value)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhu import ratelimit
+from huzhu.accounts.access import in_scope
 from huzhu.accounts.roles import can_view_full_identity
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
@@ -34,13 +35,27 @@ from huzhu.members.selectors import members_with_number
 from huzhu.members.sms import send_sms
 from huzhu.org.models import Unit, UnitKind
 
+# The key of a message that belongs to no single field.
+NON_FIELD = "__all__"
+
 
 class MemberError(Exception):
-    """Field name → Chinese message, for a form or a roster row."""
+    """Field name → Chinese message, for a form or a roster row.
 
-    def __init__(self, errors: dict[str, str]):
+    `existing`: field name → the member in the user's scope already holding that number
+    (the page links to them); `status`: 429 when the number lookups of the hour are spent."""
+
+    def __init__(
+        self,
+        errors: dict[str, str],
+        *,
+        existing: dict[str, "Member"] | None = None,
+        status: int = 200,
+    ):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.existing = existing or {}
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -96,11 +111,7 @@ def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Memb
     if errors:
         raise MemberError(errors)
     fields = _identity_fields(cleaned)
-    if Member.objects.filter(id_number_hash=fields["id_number_hash"]).exists():
-        raise MemberError({"id_number": _("A member with this ID number already exists.")})
-    if Member.objects.filter(union_card_hash=fields["union_card_hash"]).exists():
-        # SPEC M4: one union card belongs to one member.
-        raise MemberError({"union_card": _("This union card already belongs to another member.")})
+    _refuse_duplicates(actor=actor, fields=fields, request=request)
     try:
         with transaction.atomic():
             member = Member.objects.create(
@@ -127,8 +138,103 @@ def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Memb
     return member
 
 
+def _in_scope_messages(holder: Member) -> dict[str, str]:
+    return {
+        "id_number": _("A member with this ID number is already registered: %(name)s.")
+        % {"name": holder.name},
+        # SPEC M4: one union card belongs to one member.
+        "union_card": _("This union card already belongs to the member %(name)s.")
+        % {"name": holder.name},
+    }
+
+
+def _elsewhere_messages() -> dict[str, str]:
+    # Nothing about the other unit or member: a clerk must not learn who is registered
+    # where by trying numbers on this form.
+    return {
+        "id_number": _("This ID number is registered in another unit. Contact the district union."),
+        "union_card": _(
+            "This union card is registered to a member of another unit. Contact the district union."
+        ),
+    }
+
+
+def _refuse_duplicates(*, actor, fields: dict[str, str], request=None) -> None:
+    """SPEC M1, M4: one member per ID number, one member per union card.
+
+    A number held in the user's own scope is named with its member (they can open them
+    anyway). One held elsewhere would make this form a district-wide lookup of full numbers
+    (SPEC S2): it is answered without naming anything of the other unit, costs one lookup
+    of the hour the search by full number counts too, and is audited with the masked
+    number; once the hour's lookups are spent the registration is refused."""
+    errors: dict[str, str] = {}
+    existing: dict[str, Member] = {}
+    spent = None
+    for field, kind in (("id_number", "id"), ("union_card", "card")):
+        holder = (
+            Member.objects.filter(**{f"{field}_hash": fields[f"{field}_hash"]})
+            .only("pk", "name", "unit_path")
+            .first()
+        )
+        if holder is None:
+            continue
+        if actor is None or in_scope(actor, holder.unit_path):
+            errors[field] = _in_scope_messages(holder)[field]
+            existing[field] = holder
+            continue
+        verdict = _count_number_lookup(actor)
+        with transaction.atomic():
+            record_event(
+                action=Action.MEMBER_NUMBER_ELSEWHERE,
+                actor=actor,
+                request=request,
+                unit_path=actor.unit_path,
+                summary=fields[f"{field}_masked"],
+                data={
+                    "kind": kind,
+                    "masked": fields[f"{field}_masked"],
+                    "member": holder.pk,
+                    "unit_path": holder.unit_path,
+                    "allowed": verdict.allowed,
+                },
+            )
+        if verdict.allowed:
+            errors[field] = _elsewhere_messages()[field]
+        else:
+            spent = verdict
+    if spent is not None:
+        raise MemberError(
+            {
+                NON_FIELD: _(
+                    "Too many full numbers were looked up this hour (searches, and "
+                    "registrations of numbers registered in other units): try again in "
+                    "%(minutes)s minutes."
+                )
+                % {"minutes": math.ceil(spent.retry_after / 60)}
+            },
+            status=429,
+        )
+    if errors:
+        raise MemberError(errors, existing=existing)
+
+
+class RevealRefused(Exception):
+    pass
+
+
 def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
-    """The clear ID, phone and card numbers; each call is written to the audit log (S2)."""
+    """The clear ID, phone and card numbers; each call is written to the audit log (S2),
+    and so is a refusal (a role that may not see full numbers). `actor=None` is the system."""
+    if actor is not None and not can_view_full_identity(actor.role):
+        with transaction.atomic():
+            record_event(
+                action=Action.MEMBER_REVEAL_REFUSED,
+                actor=actor,
+                target=member,
+                request=request,
+                summary=f"{member.name} {member.id_number_masked}",
+            )
+        raise RevealRefused
     with transaction.atomic():
         record_event(
             action=Action.MEMBER_REVEAL,
@@ -157,12 +263,42 @@ class SearchRefused(Exception):
 NUMBER_SEARCH_LIMIT = 50
 
 
+def _count_number_lookup(actor) -> ratelimit.Verdict:
+    """One lookup of a full number by `actor`: the search, and a registration that meets a
+    number of another unit, share the hour's allowance (SPEC S2)."""
+    return ratelimit.hit(
+        f"member-search-number:{actor.pk}",
+        limit=settings.HUZHU_NUMBER_SEARCHES_PER_HOUR,
+        window=3600,
+    )
+
+
+def refuse_number_search(*, actor, search: MemberSearch, reason: str, request=None) -> None:
+    """Write a refused search by full number to the audit log, with the masked number only:
+    an oracle attempt leaves a trace. `reason`: role, address or throttled."""
+    with transaction.atomic():
+        record_event(
+            action=Action.MEMBER_SEARCH_NUMBER_REFUSED,
+            actor=actor,
+            request=request,
+            unit_path=actor.unit_path,
+            summary=search.masked,
+            data={
+                "kind": "id" if search.kind == SearchKind.FULL_ID else "phone",
+                "masked": search.masked,
+                "reason": reason,
+            },
+        )
+
+
 def search_by_full_number(*, actor, search: MemberSearch, request=None) -> list[Member]:
     """SPEC S2: a full ID or phone number, only for roles that may see full numbers,
-    rate-limited per user and written to the audit log with the masked number."""
+    rate-limited per user and written to the audit log with the masked number (refusals
+    too)."""
     if not search.is_full_number:
         raise ValueError("not a full number")
     if not can_view_full_identity(actor.role):
+        refuse_number_search(actor=actor, search=search, reason="role", request=request)
         raise SearchRefused(
             _(
                 "Your role may not search by full ID or phone number. Search by name or by "
@@ -170,12 +306,9 @@ def search_by_full_number(*, actor, search: MemberSearch, request=None) -> list[
             ),
             403,
         )
-    verdict = ratelimit.hit(
-        f"member-search-number:{actor.pk}",
-        limit=settings.HUZHU_NUMBER_SEARCHES_PER_HOUR,
-        window=3600,
-    )
+    verdict = _count_number_lookup(actor)
     if not verdict.allowed:
+        refuse_number_search(actor=actor, search=search, reason="throttled", request=request)
         raise SearchRefused(
             _("Too many searches by full number: try again in %(minutes)s minutes.")
             % {"minutes": math.ceil(verdict.retry_after / 60)},

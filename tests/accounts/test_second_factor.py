@@ -12,7 +12,12 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts.models import EnrolmentCode, User
-from huzhu.accounts.services import SecondFactorError, issue_enrolment_code, redeem_enrolment_code
+from huzhu.accounts.services import (
+    SecondFactorError,
+    issue_enrolment_code,
+    redeem_enrolment_code,
+    verify_second_factor,
+)
 from huzhu.audit.models import AuditEvent
 from huzhu.management.commands.totp import current_code
 from tests.conftest import PASSWORD, make_user, sign_in
@@ -75,12 +80,19 @@ def test_s4_the_password_alone_does_not_enrol_an_authenticator(client, people, t
 
 
 @pytest.mark.django_db
-def test_s4_an_enrolment_code_is_stored_hashed_used_once_and_expires(people):
+def test_s4_an_enrolment_code_is_stored_hashed_spent_on_confirmation_and_expires(people):
     user = make_user("cashier", "finance", people.district_admin.unit)
     issued = issue_enrolment_code(actor=people.district_admin, user=user)
     stored = EnrolmentCode.objects.get(user=user)
     assert issued.code.replace("-", "") not in stored.code_hash
-    redeem_enrolment_code(user=user, code=issued.code)
+    device = redeem_enrolment_code(user=user, code=issued.code)
+    stored.refresh_from_db()
+    assert stored.used_at is None and stored.device == device
+    # Redeemed again before the authenticator is confirmed: the same authenticator.
+    assert redeem_enrolment_code(user=user, code=issued.code) == device
+    verify_second_factor(user=user, device=device, token=current_code(device))
+    stored.refresh_from_db()
+    assert stored.used_at is not None
     with pytest.raises(SecondFactorError):
         redeem_enrolment_code(user=user, code=issued.code)
 
@@ -90,6 +102,77 @@ def test_s4_an_enrolment_code_is_stored_hashed_used_once_and_expires(people):
     )
     with pytest.raises(SecondFactorError):
         redeem_enrolment_code(user=user, code=expired.code)
+
+
+def signed_in_with_password(username) -> Client:
+    client = Client()
+    client.post(reverse("console:login"), {"username": username, "password": NEW_PASSWORD})
+    return client
+
+
+def shown_key(client) -> str:
+    return re.search(
+        r"<code>([A-Z2-7]+)</code>", client.get(reverse("console:otp")).content.decode()
+    )[1]
+
+
+@pytest.mark.django_db
+def test_s4_a_code_redeemed_in_a_closed_browser_still_enrols_in_a_new_session(
+    people, tree, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no wait after the wrong code below
+    admin = sign_in(Client(), people.district_admin)
+    code = create_finance_user(admin, tree)
+    first = signed_in_with_password("cashier")
+    assert otp(first, enrolment_code=code).status_code == 302
+    key = shown_key(first)
+    device = TOTPDevice.objects.get(user__username="cashier")
+    assert "验证码错误" in otp(first, code=wrong_code(device)).content.decode()
+
+    # The browser was closed: a new session asks for the code again and gets the same key.
+    second = signed_in_with_password("cashier")
+    assert "绑定码" in second.get(reverse("console:otp")).content.decode()
+    assert otp(second, enrolment_code=code).status_code == 302
+    assert shown_key(second) == key
+    assert TOTPDevice.objects.filter(user__username="cashier").count() == 1
+    assert otp(second, code=current_code(device)).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+
+    # Confirmed: the code is spent, and the password alone still reveals no key.
+    third = signed_in_with_password("cashier")
+    page = third.get(reverse("console:otp")).content.decode()
+    assert "<svg" not in page and key not in page
+    assert EnrolmentCode.objects.get(user__username="cashier").used_at is not None
+
+
+@pytest.mark.django_db
+def test_s4_a_new_code_ends_the_enrolment_the_previous_one_started(people, tree):
+    admin = sign_in(Client(), people.district_admin)
+    code = create_finance_user(admin, tree)
+    cashier = signed_in_with_password("cashier")
+    otp(cashier, enrolment_code=code)
+    device = TOTPDevice.objects.get(user__username="cashier")
+    issue_enrolment_code(actor=people.district_admin, user=device.user)
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    page = cashier.get(reverse("console:otp")).content.decode()
+    assert "<svg" not in page and "绑定码" in page
+
+
+@pytest.mark.django_db
+def test_s4_an_authenticator_whose_code_expired_is_not_confirmed(people):
+    user = make_user("cashier", "finance", people.district_admin.unit)
+    issued = issue_enrolment_code(actor=people.district_admin, user=user)
+    device = redeem_enrolment_code(user=user, code=issued.code)
+    EnrolmentCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    with pytest.raises(SecondFactorError) as refused:
+        verify_second_factor(user=user, device=device, token=current_code(device))
+    assert "绑定码已过期" in refused.value.message
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert AuditEvent.objects.filter(
+        action="auth.second_factor_failed", data__reason="code_spent"
+    ).exists()
 
 
 @pytest.mark.django_db

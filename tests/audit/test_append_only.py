@@ -1,9 +1,11 @@
 """The audit log is append-only in the database itself (SPEC S3): UPDATE and DELETE are
-refused on every backend, TRUNCATE on PostgreSQL (SQLite has none)."""
+refused on every backend, TRUNCATE on PostgreSQL (SQLite has none), and on SQLite an insert
+may not reuse a row's id (REPLACE would rewrite the row without firing the DELETE trigger)."""
 
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
@@ -51,6 +53,44 @@ def test_s3_audit_table_cannot_be_truncated_on_postgresql():
     assert AuditEvent.objects.count() == before
 
 
+COLUMNS = "id, at, actor_label, action, object_type, object_id, unit_path, summary, data"
+FORGED = "VALUES (%s, %s, 'system', 'backup', '', '', '', 'forged', '{}')"
+
+
+def _forge(statement: str, event) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [event.pk, timezone.now()])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("verb", ["REPLACE INTO", "INSERT OR REPLACE INTO"])
+def test_s3_an_audit_row_cannot_be_replaced_on_sqlite(verb):
+    if connection.vendor != "sqlite":
+        pytest.skip("REPLACE is SQLite's; PostgreSQL's upsert is refused as an UPDATE")
+    event = record_event(action=Action.BACKUP, summary="original")
+    with pytest.raises(DatabaseError, match="append-only"):
+        _forge(f"{verb} audit_auditevent ({COLUMNS}) {FORGED}", event)
+    event.refresh_from_db()
+    assert event.summary == "original"
+
+
+@pytest.mark.django_db
+def test_s3_an_audit_row_cannot_be_overwritten_by_an_upsert_or_a_second_insert():
+    event = record_event(action=Action.BACKUP, summary="original")
+    before = AuditEvent.objects.count()
+    upsert = (
+        f"INSERT INTO audit_auditevent ({COLUMNS}) {FORGED} "
+        "ON CONFLICT (id) DO UPDATE SET summary = excluded.summary"
+    )
+    with pytest.raises(DatabaseError):
+        _forge(upsert, event)
+    with pytest.raises(DatabaseError):
+        _forge(f"INSERT INTO audit_auditevent ({COLUMNS}) {FORGED}", event)
+    event.refresh_from_db()
+    assert event.summary == "original"
+    assert AuditEvent.objects.count() == before
+
+
 @pytest.mark.django_db(transaction=True)
 def test_s3_the_test_runners_flush_puts_the_guard_back_after_emptying_the_table():
     # tests/dbtools lifts the triggers for the flush between transactional tests only.
@@ -61,3 +101,6 @@ def test_s3_the_test_runners_flush_puts_the_guard_back_after_emptying_the_table(
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+    if connection.vendor == "sqlite":
+        with pytest.raises(DatabaseError, match="append-only"):
+            _forge(f"REPLACE INTO audit_auditevent ({COLUMNS}) {FORGED}", event)

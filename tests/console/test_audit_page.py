@@ -85,7 +85,8 @@ def test_s0_every_page_an_auditor_opens_is_logged_without_the_query(client, peop
         reverse("console:member", args=[people.member.pk]),
         reverse("console:users"),
     ]
-    assert views[1].data == {"method": "GET", "params": ["q"]}
+    assert views[1].data == {"method": "GET", "params": ["q"], "status": 200}
+    assert views[3].data["status"] == 403
     assert "1234" not in str(list(views.values_list("summary", "data")))
     assert "查看页面" in rows(audit_page(client, action="查看页面"))
 
@@ -97,3 +98,34 @@ def test_page_views_of_other_roles_are_not_logged(client, people):
     sign_in(client, people.hutang_admin)
     client.get(reverse("console:members"))
     assert not AuditEvent.objects.filter(action="page.view").exists()
+
+
+@pytest.mark.django_db
+def test_s0_an_auditors_unknown_addresses_and_wrong_methods_are_logged_too(client, people):
+    sign_in(client, people.auditor)
+    assert client.get("/console/nonexistent/", {"q": "320412"}).status_code == 404
+    assert client.get(reverse("console:logout")).status_code == 405
+    assert client.get(reverse("console:member_reveal", args=[people.member.pk])).status_code == 405
+    assert client.get(reverse("console:members"), {"q": "a\x00b"}).status_code == 400
+    views = AuditEvent.objects.filter(action="page.view", actor_user=people.auditor).order_by("id")
+    assert [(v.summary, v.data["status"]) for v in views] == [
+        ("/console/nonexistent/", 404),
+        (reverse("console:logout"), 405),
+        (reverse("console:member_reveal", args=[people.member.pk]), 405),
+        (reverse("console:members"), 400),
+    ]
+    assert views[0].data["params"] == ["q"]
+    assert "320412" not in str(list(views.values_list("summary", "data")))
+
+
+@pytest.mark.django_db
+def test_s3_the_audit_page_names_objects_in_chinese_and_keeps_the_stored_type(client, people):
+    reveal_identity(actor=people.hutang_admin, member=people.member)
+    sign_in(client, people.district_admin)  # a sign-in row about a staff user
+    html = rows(audit_page(client))
+    assert f"职工 {people.member.pk}" in html
+    assert f"工作人员 {people.district_admin.pk}" in html
+    assert "members.member</td>" not in html and ">accounts.user " not in html
+    assert 'title="members.member"' in html  # the stored value, on hover
+    event = AuditEvent.objects.get(action="member.reveal")
+    assert event.object_type == "members.member"

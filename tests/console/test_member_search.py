@@ -148,3 +148,42 @@ def test_partial_numbers_get_a_message_not_a_search(client, people):
             html = response.content.decode()
             assert response.status_code == 200
             assert "请按姓名、身份证号或手机号的后四位" in html and "张三" not in html
+
+
+@pytest.mark.django_db
+def test_s3_refused_searches_by_full_number_leave_a_masked_trace(
+    client, people, finance, full_id, settings
+):
+    settings.HUZHU_NUMBER_SEARCHES_PER_HOUR = 1
+    sign_in(client, finance)
+    assert search(client, full_id).status_code == 403
+    assert search(client, full_id, "get").status_code == 403
+    assert search(client, "13812345678").status_code == 403
+    sign_in(client, people.hutang_admin)
+    search(client, full_id, "get")  # typed into the address: not searched
+    search(client, full_id)
+    assert search(client, full_id).status_code == 429
+    refused = AuditEvent.objects.filter(action="member.search_number_refused").order_by("id")
+    assert [(e.actor_user.username, e.data["reason"]) for e in refused] == [
+        ("finance", "role"),
+        ("finance", "role"),
+        ("finance", "role"),
+        ("hutang", "address"),
+        ("hutang", "throttled"),
+    ]
+    assert refused[0].data["masked"] == people.member.id_number_masked
+    assert refused[2].data == {"kind": "phone", "masked": "138****5678", "reason": "role"}
+    assert full_id not in str(list(refused.values_list("summary", "data")))
+
+
+@pytest.mark.django_db
+def test_s3_a_refused_full_view_is_audited_with_the_masked_number(client, people, finance):
+    sign_in(client, finance)
+    response = client.post(reverse("console:member_reveal", args=[people.member.pk]))
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(action="member.reveal_refused")
+    assert event.actor_user == finance and event.object_id == str(people.member.pk)
+    assert event.summary == f"张三 {people.member.id_number_masked}"
+    full = reveal_identity(actor=None, member=people.member)
+    assert full["id_number"] not in f"{event.summary} {event.data} {response.content.decode()}"
+    assert not AuditEvent.objects.filter(action="member.reveal", actor_user=finance).exists()

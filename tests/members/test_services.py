@@ -79,7 +79,7 @@ def test_m4_a_union_card_held_by_another_id_is_an_error(people, tree):
                 union_card="6231 6600 0000 0000 001",
             ),
         )
-    assert error.value.errors == {"union_card": "该工会卡已属于另一名职工。"}
+    assert error.value.errors == {"union_card": "该工会卡已属于职工张三。"}
 
 
 @pytest.mark.django_db

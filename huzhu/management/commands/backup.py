@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.backups import BackupError, write_backup
+from huzhu.oserrors import describe_os_error, returncode
 
 
 class Command(BaseCommand):
@@ -23,10 +24,26 @@ class Command(BaseCommand):
     def handle(self, *args, out=None, **options):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         target = Path(out or f"huzhu-backup-{stamp}.tar.gz")
+        if target.is_dir():
+            raise CommandError(
+                _("%(path)s is a folder: name the archive file, e.g. %(example)s.")
+                % {"path": target, "example": target / f"huzhu-backup-{stamp}.tar.gz"},
+                returncode=2,
+            )
+        if not target.parent.is_dir():
+            raise CommandError(
+                _("The folder %(path)s does not exist.") % {"path": target.parent}, returncode=2
+            )
         try:
             database = write_backup(target)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        except OSError as exc:
+            raise CommandError(
+                _("The backup could not be written to %(path)s: %(error)s")
+                % {"path": target, "error": describe_os_error(exc)},
+                returncode=returncode(exc),
+            ) from None
         if database is None and connection.vendor == "postgresql":
             self.stdout.write(
                 _(

@@ -10,8 +10,10 @@ from huzhu.org.reports import report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
 from huzhu.org.selectors import target_report
 from huzhu.org.services import import_targets, new_unit_rows
+from huzhu.oserrors import describe_os_error
 from huzhu.tabular import TableError, read_rows, too_large
 from huzhu.uploads import record_rejected_upload
+from huzhu.years import scheme_year, year_option_error
 
 
 class Command(BaseCommand):
@@ -34,7 +36,10 @@ class Command(BaseCommand):
         if verb == "import":
             self.import_file(Path(options["file"]), options["create_units"])
         else:
-            self.report(options["year"], options.get("out"))
+            year = scheme_year(options["year"])
+            if year is None:
+                raise CommandError(year_option_error("--year"), returncode=2)
+            self.report(year, options.get("out"))
 
     def import_file(self, path: Path, create_units: bool):
         try:
@@ -44,7 +49,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(
                 _("Cannot read the file %(path)s: %(error)s")
-                % {"path": path, "error": exc.strerror},
+                % {"path": path, "error": describe_os_error(exc)},
                 returncode=2,
             ) from exc
         new: list[tuple[int, str]] = []

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from huzhu.oserrors import describe_os_error
 from huzhu.policy.calculator import CalculatorInputError, calculate_many, parse_all
 from huzhu.policy.cases import CaseError, load_json
 from huzhu.policy.selectors import current_policies
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(
                 _("Cannot read the file %(path)s: %(error)s")
-                % {"path": file, "error": exc.strerror},
+                % {"path": file, "error": describe_os_error(exc)},
                 returncode=2,
             ) from exc
         try:

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huzhu.oserrors import describe_os_error, returncode
 from huzhu.policy.comparison import compare
 from huzhu.policy.document import (
     PolicyError,
@@ -16,16 +17,18 @@ from huzhu.policy.document import (
 from huzhu.policy.drafts import draft_from
 from huzhu.policy.models import PolicyVersion
 from huzhu.policy.selectors import current_version
+from huzhu.years import scheme_year, year_option_error
 
 
 def version_of(ref: str) -> PolicyVersion:
     """'2022' is the latest version of 2022; '2022:1' is its version 1."""
     year, _sep, number = ref.partition(":")
     found = None
-    if year.isdigit() and number.isdigit():
-        found = PolicyVersion.objects.filter(year=int(year), version=int(number)).first()
-    elif year.isdigit() and not number:
-        found = current_version(int(year))
+    scheme = scheme_year(year)
+    if scheme is not None and number.isascii() and number.isdigit() and len(number) < 10:
+        found = PolicyVersion.objects.filter(year=scheme, version=int(number)).first()
+    elif scheme is not None and not number:
+        found = current_version(scheme)
     if found is None:
         raise CommandError(_("No policy version %(ref)s.") % {"ref": ref}, returncode=2)
     return found
@@ -78,6 +81,9 @@ class Command(BaseCommand):
             self.draft(options["source"], options["year"], options.get("out"))
 
     def draft(self, source: int, year: int, out: str | None):
+        for option, value in (("--from", source), ("--year", year)):
+            if scheme_year(value) is None:
+                raise CommandError(year_option_error(option), returncode=2)
         origin = next((p for p in shipped_policy_files() if p.stem == str(source)), None)
         if origin is None:
             raise CommandError(
@@ -86,10 +92,17 @@ class Command(BaseCommand):
         target = Path(out or f"{year}.toml")
         if target.exists():
             raise CommandError(_("%(path)s already exists.") % {"path": target}, returncode=2)
-        target.write_text(draft_from(origin.read_text("utf-8"), source, year), "utf-8")
-        companion = origin.parent / "critical-illnesses.csv"
-        if not (target.parent / companion.name).exists():
-            (target.parent / companion.name).write_bytes(companion.read_bytes())
+        try:
+            target.write_text(draft_from(origin.read_text("utf-8"), source, year), "utf-8")
+            companion = origin.parent / "critical-illnesses.csv"
+            if not (target.parent / companion.name).exists():
+                (target.parent / companion.name).write_bytes(companion.read_bytes())
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s")
+                % {"path": exc.filename or target, "error": describe_os_error(exc)},
+                returncode=returncode(exc),
+            ) from None
         try:
             read_policy_file(target)
         except PolicyError as exc:

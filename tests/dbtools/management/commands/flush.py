@@ -2,8 +2,9 @@
 
 Between transactional tests (and the browser tests' live server) Django empties every table:
 DELETE on SQLite, TRUNCATE on PostgreSQL, both refused on audit_auditevent by its triggers.
-This command lifts the triggers, runs Django's flush and puts them back, all in one
-transaction, as the schema's owner would to purge under a retention rule. It is found
+This command lifts every trigger of the table (on SQLite audit_no_update, audit_no_delete and
+audit_no_replace, read back from sqlite_master), runs Django's flush and puts them back, all
+in one transaction, as the schema's owner would to purge under a retention rule. It is found
 before Django's own because tests/settings.py lists this app first; production never
 installs it, and the application's role could not alter the table anyway (docs/deploy.md).
 """
