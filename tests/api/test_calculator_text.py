@@ -3,6 +3,7 @@ encodings and broken JSON answer 422 in Chinese naming the field, never a 500; t
 document says the same as the server."""
 
 import json
+import re
 
 import jsonschema_rs
 import pytest
@@ -143,6 +144,7 @@ def test_the_document_states_the_encoding_and_the_date_rule(client):
     assert critical_schema["properties"]["illness"]["pattern"] == cases.ILLNESS_PATTERN
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 ILLNESS_SCHEMA = jsonschema_rs.Draft202012Validator(
     calculator_schema.CASES["critical_illness"]["illness"]
 )
@@ -156,7 +158,9 @@ NAMES = st.lists(INTERESTING | st.characters(), max_size=8).map("".join) | st.te
 @given(name=NAMES)
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
 def test_the_documented_illness_pattern_and_the_parser_agree(name):
-    documented = ILLNESS_SCHEMA.is_valid(name)
+    # A lone surrogate (Hypothesis draws them from constants in the code) cannot be in a
+    # UTF-8 body, and no schema engine takes one; the parser refuses it all the same.
+    documented = not LONE_SURROGATE.search(name) and ILLNESS_SCHEMA.is_valid(name)
     try:
         cases.parse_case(
             {
