@@ -87,12 +87,18 @@ CASES = {
             "minLength": 1,
             "maxLength": cases.MAX_ILLNESS_LENGTH,
             "pattern": cases.ILLNESS_PATTERN,
-            "description": "name, alias or code from the list",
+            "description": (
+                "name, alias or code from the list; at least one visible character, no "
+                "control or format characters (zero-width spaces, direction marks, a BOM)"
+            ),
         },
         "diagnosed_on": DATE,
         "first_diagnosed_on": {
             **DATE,
-            "description": "defaults to diagnosed_on; not after it",
+            "description": (
+                "defaults to diagnosed_on; a date after diagnosed_on is answered with the "
+                "decision rejected and the reason first_diagnosis_after_diagnosis"
+            ),
         },
         "hospital": {
             "type": "object",
@@ -129,8 +135,14 @@ def case_schema(benefit: str) -> dict:
 
 
 CASE = {"oneOf": [case_schema(b) for b in CASES]}
+ENCODING = (
+    "UTF-8 JSON (RFC 8259); a UTF-8 byte-order mark at the start is ignored. Other encodings "
+    "(UTF-16, UTF-32, GBK) are refused with 422, and a charset parameter changes nothing. "
+    "Text is Unicode: an escaped lone surrogate (\\ud800) is refused with 422 naming the field."
+)
 REQUEST = {
     "required": True,
+    "description": ENCODING,
     "content": {
         "application/json": {
             "schema": {"oneOf": [CASE, {"type": "array", "maxItems": MAX_CASES, "items": CASE}]}
@@ -233,8 +245,7 @@ def description(rate: int) -> str:
         "numbers. Limits: at most "
         f"{MAX_CASES} cases and {MAX_BODY_BYTES // 1024} KiB per request (bulk work belongs "
         f"to the `huzhu calc` command), and {rate} requests a minute from one address for "
-        "callers who are not signed in (429 with Retry-After beyond that). Rules the schema "
-        "cannot state are answered with 422 too: `first_diagnosed_on` not after "
-        "`diagnosed_on`, `traffic_total_cost` only for a stay caused by a traffic accident, "
-        "and exclusion codes of the case's scheme-year policy."
+        "callers who are not signed in (429 with Retry-After beyond that). Exclusion codes "
+        "must also be on the list of the case's scheme-year policy (422 otherwise; the "
+        "shipped policies list them all). " + ENCODING
     )

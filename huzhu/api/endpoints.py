@@ -13,7 +13,8 @@ from huzhu.api import calculator_schema
 from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
 from huzhu.audit.services import client_ip
 from huzhu.policy.calculator import CalculatorInputError, calculate_payload
-from huzhu.policy.cases import CaseError, load_json
+from huzhu.policy.cases import CaseError
+from huzhu.policy.jsontext import load_json
 from huzhu.policy.selectors import current_policies
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def calculator(request: HttpRequest):
     try:
         payload = load_json(request.body or b"null")
     except CaseError as exc:
-        return _unprocessable([{"index": 0, "field": exc.field, "message": exc.message}])
+        return _unprocessable([{"index": exc.index, "field": exc.field, "message": exc.message}])
     if isinstance(payload, list) and len(payload) > MAX_CASES:
         return _unprocessable(
             [

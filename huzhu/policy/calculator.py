@@ -307,7 +307,18 @@ def _critical_illness(case: Case, policy: Policy) -> dict:
     else:
         lines.append(_("“%(name)s” is a listed critical illness.") % {"name": illness.name})
     first = case.first_diagnosed_on
-    if first < policy.coverage.start:
+    if case.diagnosed_on is not None and first > case.diagnosed_on:
+        # Contradicting dates: nothing can be said of the coverage period until they are
+        # put right; the other conditions are still checked, so every fault shows at once.
+        reasons.append("first_diagnosis_after_diagnosis")
+        lines.append(
+            _(
+                "The first diagnosis (%(first)s) cannot be later than this diagnosis "
+                "(%(diagnosed)s): check both dates and calculate again."
+            )
+            % {"first": first, "diagnosed": case.diagnosed_on}
+        )
+    elif first < policy.coverage.start:
         reasons.append("pre_existing")
         lines.append(
             _(

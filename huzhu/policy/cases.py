@@ -7,7 +7,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -47,12 +47,81 @@ _DECIMALS = f"{{1,{MAX_STRING_DECIMALS}}}"
 ZERO_PATTERN = rf"^{_BLANK}0{{1,{MAX_INTEGER_DIGITS}}}(\.0{_DECIMALS})?{_BLANK}$"
 RATIO_PATTERN = rf"^{_BLANK}(0(\.[0-9]{_DECIMALS})?|1(\.0{_DECIMALS})?){_BLANK}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-ILLNESS_PATTERN = r"[^ \t\r\n]"
+
+
+def _class_items(*ranges: tuple[int, int]) -> str:
+    """Code point ranges as the inside of a regex class that Python's re, ECMA-262 and
+    jsonschema-rs read alike: `\\uXXXX` escapes in the BMP, the characters themselves
+    beyond it (each engine spells an escape for those differently)."""
+
+    def one(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    return "".join(one(lo) if lo == hi else f"{one(lo)}-{one(hi)}" for lo, hi in ranges)
+
+
+# What an illness name may hold. Refused anywhere in it: controls (Cc), format characters
+# (Cf, as of Unicode 15.1: zero-width space and joiners, direction marks, the BOM, soft
+# hyphen, tags) and the line and paragraph separators; a test checks this covers every Cc
+# and Cf character of the running Python. Lone surrogates (Cs) cannot come in a UTF-8 body
+# (`load_json` refuses their escapes) and no schema engine can spell them, so only the
+# parser lists them.
+_UNSEEN = _class_items(
+    (0x0000, 0x001F),
+    (0x007F, 0x009F),
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_SURROGATES = _class_items((0xD800, 0xDFFF))
+# Allowed inside a name but not enough on their own: blanks (Zs) and characters that show
+# nothing (fillers, variation selectors, the combining grapheme joiner, the braille blank).
+_BLANKS = _class_items(
+    (0x0020, 0x0020),
+    (0x00A0, 0x00A0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180D),
+    (0x180F, 0x180F),
+    (0x2800, 0x2800),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xE0100, 0xE01EF),
+)
+# The whole name (JSON Schema's `$` is the end of the text, Python's fullmatch here): none
+# of the unseen characters, and at least one visible one.
+ILLNESS_PATTERN = f"^[^{_UNSEEN}]*[^{_UNSEEN}{_BLANKS}][^{_UNSEEN}]*$"
 _PLAIN_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{_DECIMALS})?")
 _NUMBER_TEXT = re.compile(rf"^{_BLANK}(-?)([0-9]+)(?:\.([0-9]+))?{_BLANK}$")
 _RATIO_TEXT = re.compile(RATIO_PATTERN)
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ILLNESS_TEXT = re.compile(ILLNESS_PATTERN)
+_UNSEEN_CHARACTER = re.compile(f"[{_UNSEEN}{_SURROGATES}]")
+_VISIBLE_CHARACTER = re.compile(f"[^{_UNSEEN}{_SURROGATES}{_BLANKS}]")
 
 TOP_FIELDS = {
     "hospitalization": frozenset({"year", "benefit", "already_paid", "episodes"}),
@@ -97,12 +166,14 @@ HOSPITAL_FIELDS = frozenset({"in_changzhou", "grade"})
 
 
 class CaseError(ValueError):
-    """One bad field: `field` is its path in the case (`episodes[0].liability_ratio`)."""
+    """One bad field: `field` is its path in the case (`episodes[0].liability_ratio`);
+    `index` is the case's place in an array, when the JSON reader finds the fault."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, index: int = 0):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.index = index
 
 
 # Slots dataclasses, not frozen ones: a frozen dataclass costs twice as much to build, which
@@ -137,12 +208,25 @@ class Case:
     exclusions: tuple[str, ...] = ()
 
 
+def _escaped(character: str) -> str:
+    code = ord(character)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """Text with the characters that show nothing or break a line or an encoding (controls,
+    format characters, lone surrogates, blanks other than the space) written as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
 def shown(value) -> str:
-    """A value as it may be quoted back in a message: short, whatever was sent."""
+    """A value as it may be quoted back in a message: short, visible, whatever was sent."""
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, str):
-        return value if len(value) <= 30 else value[:30] + "…"
+        return visible(value if len(value) <= 30 else value[:30] + "…")
     if isinstance(value, Decimal):
         return str(value) if value.adjusted() < 30 or not value.is_finite() else "…"
     if isinstance(value, int | float):
@@ -331,21 +415,11 @@ def parse_case(data) -> Case:
             if "exclusions" in data
             else ()
         )
-        illness = _required(data, "illness")
-        if (
-            not isinstance(illness, str)
-            or len(illness) > MAX_ILLNESS_LENGTH
-            or _ILLNESS_TEXT.search(illness) is None
-        ):
-            raise CaseError(
-                "illness",
-                _("must be the name or code of the illness, at most %(count)s characters.")
-                % {"count": MAX_ILLNESS_LENGTH},
-            )
+        illness = _illness(_required(data, "illness"))
         diagnosed_on = _date(_required(data, "diagnosed_on"), "diagnosed_on")
+        # A first diagnosis after this one is a contradiction the calculator explains (a
+        # decision, not an input error: docs/decisions.md).
         first = _date(data.get("first_diagnosed_on", data["diagnosed_on"]), "first_diagnosed_on")
-        if first > diagnosed_on:
-            raise CaseError("first_diagnosed_on", _("cannot be after diagnosed_on."))
         hospital = _required(data, "hospital")
         if not isinstance(hospital, dict):
             raise CaseError("hospital", _("must be an object with in_changzhou and grade."))
@@ -381,6 +455,30 @@ def parse_case(data) -> Case:
             else ()
         ),
     )
+
+
+def _illness(value) -> str:
+    """The name or code as typed: 1 to 50 characters, none of them a control or format
+    character, at least one visible (ILLNESS_PATTERN, the same rule)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ILLNESS_LENGTH:
+        raise CaseError(
+            "illness",
+            _("must be the name or code of the illness, at most %(count)s characters.")
+            % {"count": MAX_ILLNESS_LENGTH},
+        )
+    unseen = _UNSEEN_CHARACTER.search(value)
+    if unseen is not None:
+        raise CaseError(
+            "illness",
+            _(
+                "contains a control or invisible formatting character (%(character)s); "
+                "type the name without it."
+            )
+            % {"character": _escaped(unseen.group())},
+        )
+    if _VISIBLE_CHARACTER.search(value) is None:
+        raise CaseError("illness", _("must be the name or code of the illness: it is blank."))
+    return value
 
 
 def _episode(data, index: int) -> Episode:
@@ -423,34 +521,3 @@ def _episode(data, index: int) -> Episode:
             else ()
         ),
     )
-
-
-# --- reading JSON ----------------------------------------------------------------------
-
-
-def _json_number(text: str) -> Decimal:
-    """A JSON number with a fraction or exponent, exactly (never a float)."""
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        # An exponent beyond what Decimal holds: an endless amount or nothing at all.
-        sign = "-" if text.startswith("-") else ""
-        return Decimal(f"{sign}0" if "e-" in text.lower() else f"{sign}Infinity")
-
-
-def _json_integer(text: str) -> int | Decimal:
-    # int() refuses more than 4,300 digits with a ValueError, and would read -0 as 0.
-    return int(text) if len(text) < 19 and not text.startswith("-") else _json_number(text)
-
-
-def load_json(text: str | bytes):
-    """The cases of a JSON text, numbers as Decimal; raises CaseError (field "") when the
-    text is not JSON. NaN and Infinity literals are read, and refused by the fields."""
-    try:
-        return json.loads(
-            text, parse_float=_json_number, parse_int=_json_integer, parse_constant=Decimal
-        )
-    except RecursionError:
-        raise CaseError("", _("Not valid JSON: it is nested too deeply.")) from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise CaseError("", _("Not valid JSON: %(error)s") % {"error": exc}) from None

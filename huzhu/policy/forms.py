@@ -5,7 +5,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 from huzhu.money import FEN
@@ -216,7 +217,36 @@ class StayForm(forms.Form):
         return [self[name] for name in self.TRAFFIC_FIELDS]
 
 
-StayFormSet = formset_factory(StayForm, extra=0, min_num=1, validate_min=True, max_num=20)
+class BaseStayFormSet(BaseFormSet):
+    default_error_messages = {
+        **BaseFormSet.default_error_messages,
+        # More than max_num stays is a damaged page (is_damaged), never this formset's error.
+        "too_few_forms": _("Enter at least one hospital stay."),
+    }
+
+    def is_damaged(self) -> bool:
+        """Whether the hidden counts were changed: the page always sends a whole number of
+        stays from min_num to max_num, and no more initial stays than stays."""
+        if not self.is_bound:
+            return False
+        management = self.management_form
+        if not management.is_valid():
+            return True
+        total = management.cleaned_data[TOTAL_FORM_COUNT]
+        initial = management.cleaned_data[INITIAL_FORM_COUNT]
+        return not self.min_num <= total <= self.max_num or initial > total
+
+
+# absolute_max: however many stays a request claims, at most 20 forms are built.
+StayFormSet = formset_factory(
+    StayForm,
+    formset=BaseStayFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=20,
+    absolute_max=20,
+)
 
 
 def _amount(value) -> str:

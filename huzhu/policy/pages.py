@@ -62,16 +62,19 @@ def calculator_context(request) -> dict:
     data = request.POST if request.method == "POST" else None
     form = CalculatorForm(data, years=years, illnesses=illnesses, initial={"year": default_year})
     stays = StayFormSet(data, prefix="stay")
-    if data is None:
+    damaged = stays.is_damaged()
+    if data is None or damaged:
+        # A damaged page gets its stays afresh: its hidden counts sent back as they came
+        # would break the next try too.
         stays = StayFormSet(prefix="stay", initial=[{}])
         stays.extra = EXTRA_STAYS
     result = None
     if data is not None and form.is_valid():
         hospitalization = form.cleaned_data["benefit"] == "hospitalization"
-        if not hospitalization or stays.is_valid():
+        if not hospitalization or (not damaged and stays.is_valid()):
             try:
                 result = calculate_payload(build_case(form, stays), policies)
             except CalculatorInputError as exc:
                 for error in exc.errors:
                     form.add_error(None, _("%(field)s: %(message)s") % error)
-    return {"form": form, "stays": stays, "result": result}
+    return {"form": form, "stays": stays, "stays_damaged": damaged, "result": result}

@@ -2,13 +2,18 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import HealthCheck, given, settings
 
 from huzhu.policy.calculator import CalculatorInputError
 from tests.policy.conftest import hospital, stay
+from tests.policy.test_json_text import hostile_cases
 
 
 @pytest.mark.parametrize(
@@ -50,17 +55,6 @@ from tests.policy.conftest import hospital, stay
                 "hospital": {"grade": 4},
             },
             "hospital.grade",
-        ),
-        (
-            {
-                "year": 2022,
-                "benefit": "critical_illness",
-                "illness": "癌症",
-                "diagnosed_on": "2022-01-01",
-                "first_diagnosed_on": "2022-02-01",
-                "hospital": {"grade": 3},
-            },
-            "first_diagnosed_on",
         ),
     ],
 )
@@ -135,3 +129,124 @@ def test_d1_amounts_are_taken_to_the_fen_as_they_come_in(calc):
     result = calc(hospital(stay(settled_self_pay="999.995"), already_paid="0.004"))
     assert result["counted_self_pay"] == "1000.00"
     assert (result["already_paid"], result["amount"]) == ("0.00", "500.00")
+
+
+# --- huzhu calc: the same reading as the API, and output that never fails to encode -------
+
+WORK_INJURY = {"year": 2022, "benefit": "work_injury", "injured_on": "2022-05-01", "grade": 3}
+
+
+def run_calc(path, **streams):
+    """huzhu calc on a file; returns (returncode, stdout, stderr) as text."""
+    out, err = streams.get("stdout", io.StringIO()), streams.get("stderr", io.StringIO())
+    try:
+        call_command("calc", str(path), stdout=out, stderr=err)
+        code = 0
+    except CommandError as error:
+        code = error.returncode
+        err.write(str(error))
+    return code, out, err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        (
+            '{"benefit":"\\ud800","year":2022}',
+            "字段 benefit：含有 \\ud800，这是半个字符（不成对的代理项），不是有效的文字。",
+        ),
+        (
+            '[{"year": 2022, "benefit": "critical_illness", "illness": "\\udc00"}]',
+            "字段 illness：含有 \\udc00",
+        ),
+        ('{"\\ud800": 1}', "不是有效的 JSON：字段名中含有 \\ud800"),
+    ],
+    ids=["benefit", "illness", "a key"],
+)
+def test_calc_command_refuses_lone_surrogates_with_exit_2_naming_the_field(tmp_path, text, said):
+    path = tmp_path / "surrogate.json"
+    path.write_text(text, "ascii")
+    code, _out, err = run_calc(path)
+    assert code == 2
+    assert said in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_calc_command_reads_a_utf8_byte_order_mark_and_refuses_utf16_like_the_api(tmp_path):
+    path = tmp_path / "cases.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(WORK_INJURY).encode())
+    code, out, _err = run_calc(path)
+    assert code == 0 and json.loads(out.getvalue())["amount"] == "3000.00"
+    path.write_bytes(json.dumps(WORK_INJURY).encode("utf-16"))
+    code, _out, err = run_calc(path)
+    assert code == 2 and "UTF-16 或 UTF-32" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_calc_command_writes_the_same_json_to_an_output_that_cannot_take_chinese(tmp_path):
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([WORK_INJURY, WORK_INJURY]), "utf-8")
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    code, out, _err = run_calc(path, stdout=latin)
+    out.flush()
+    text = out.buffer.getvalue().decode("latin-1")
+    code_utf8, utf8, _err = run_calc(path)
+    assert code == code_utf8 == 0
+    assert text.isascii() and "\\u5de5" in text  # 工, escaped
+    assert json.loads(text) == json.loads(utf8.getvalue())
+
+
+@pytest.mark.django_db
+def test_calc_command_reports_errors_to_an_output_that_cannot_take_chinese(tmp_path):
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([{**WORK_INJURY, "grade": 11}]), "utf-8")
+    ascii_err = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    code, _out, err = run_calc(path, stderr=ascii_err)
+    err.flush()
+    said = err.buffer.getvalue().decode("ascii")
+    assert code == 2 and "grade" in said and "\\u" in said
+
+
+def test_calc_command_exits_2_with_escapes_on_a_terminal_without_chinese(tmp_path):
+    """The whole program, as an operator runs it in a Latin-1 or ASCII locale: the refusal
+    is printed with escapes, not a UnicodeEncodeError (nothing reaches the database)."""
+    path = tmp_path / "surrogate.json"
+    path.write_text('{"benefit": "\\ud800", "year": 2022}', "ascii")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONIOENCODING": "ascii",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "huzhu", "calc", str(path)],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    said = result.stderr.decode("ascii")
+    assert result.returncode == 2, said
+    assert "Traceback" not in said and "benefit" in said and "\\ud800" in said
+
+
+@pytest.mark.django_db
+@given(payload=hostile_cases())
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_calc_command_answers_any_json_structure_or_exits_2(tmp_path_factory, payload):
+    path = tmp_path_factory.mktemp("sweep") / "cases.json"
+    path.write_text(json.dumps(payload, allow_nan=True), "ascii")
+    code, out, err = run_calc(path)
+    assert code in (0, 2), err.getvalue()
+    if code == 0:
+        answer = json.loads(out.getvalue())
+        assert isinstance(answer, list) == isinstance(payload, list)
+    else:
+        assert err.getvalue() and "Traceback" not in err.getvalue()

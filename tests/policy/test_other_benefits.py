@@ -76,6 +76,24 @@ def test_b_c1_first_diagnosed_on_defaults_to_diagnosed_on(calc):
     assert calc(illness(diagnosed_on="2022-01-01"))["amount"] == "5000.00"
 
 
+def test_b_c1_a_first_diagnosis_after_this_one_is_rejected_explaining_the_dates(calc):
+    result = calc(illness(first_diagnosed_on="2022-07-01", name="不在名单的病", grade=1))
+    assert (result["decision"], result["amount"]) == ("rejected", "0.00")
+    # The contradiction replaces the coverage check; the other conditions still show.
+    assert result["reasons"] == [
+        "not_listed_illness",
+        "first_diagnosis_after_diagnosis",
+        "hospital_grade",
+    ]
+    assert result["explanation"][1] == (
+        "首次确诊日期（2022-07-01）不能晚于本次确诊日期（2022-06-01）：请核对这两个日期后重新试算。"
+    )
+
+
+def test_b_c1_a_first_diagnosis_on_the_day_of_this_one_is_consistent(calc):
+    assert calc(illness(first_diagnosed_on="2022-06-01"))["amount"] == "5000.00"
+
+
 @pytest.mark.parametrize("code", ["pre_existing", "concealment", "misdiagnosis", "fraud"])
 def test_b_x2_critical_illness_exclusions(calc, code):
     result = calc(illness(exclusions=[code]))

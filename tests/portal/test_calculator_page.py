@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from huzhu.policy.forms import StayFormSet
 from tests.conftest import sign_in
 
 
@@ -213,3 +214,119 @@ def test_a_megabyte_amount_is_refused_and_not_echoed_back(client):
     assert "医保结算单上的个人自理（元）：整数部分最多 12 位。" in html
     assert "本年度该项已领补助（元）：整数部分最多 12 位。" in html
     assert len(response.content) < 50_000
+
+
+DAMAGED = "本页表单已损坏（隐藏字段被改动），住院信息未能读取。请重新填写；如再次出现，请刷新页面。"
+MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        {"TOTAL_FORMS": "abc"},
+        {"TOTAL_FORMS": "-1"},
+        {"TOTAL_FORMS": "0"},
+        {"TOTAL_FORMS": ""},
+        {"TOTAL_FORMS": "100000"},
+        {"TOTAL_FORMS": "9" * 30},
+        {"INITIAL_FORMS": "abc"},
+        {"INITIAL_FORMS": "2"},
+        None,
+    ],
+    ids=[
+        "TOTAL_FORMS not a number",
+        "negative",
+        "zero",
+        "empty",
+        "100,000",
+        "30 digits",
+        "INITIAL_FORMS not a number",
+        "more initial stays than stays",
+        "no management form",
+    ],
+)
+def test_a_tampered_stay_form_says_it_was_damaged_and_offers_fresh_stays(client, hidden):
+    data = stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "12000"})
+    if hidden is None:
+        for name in MANAGEMENT:
+            del data[f"stay-{name}"]
+    else:
+        data.update({f"stay-{name}": value for name, value in hidden.items()})
+    response = client.post(reverse("portal:calculator"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert DAMAGED in html
+    assert "TOTAL_FORMS)" not in html and "INITIAL_FORMS)" not in html
+    assert "预计本次可领补助" not in html
+    # A fresh set of stays, as on first opening the page, so the next try works.
+    assert html.count('<details class="stay"') == 5
+    assert 'name="stay-TOTAL_FORMS" value="5"' in html
+
+
+@pytest.mark.django_db
+def test_a_thousand_posted_stays_build_at_most_twenty_forms(client):
+    # 1,000 forms claimed and as many filled as Django's 1,000-field limit lets through.
+    stays = [{"admitted_on": "2022-03-01", "settled_self_pay": "100"}] * 190
+    data = stay_data(*stays, **{"stay-TOTAL_FORMS": "1000"})
+    assert len(StayFormSet(data, prefix="stay").forms) == 20
+    response = client.post(reverse("portal:calculator"), data)
+    html = response.content.decode()
+    assert DAMAGED in html and html.count('<details class="stay"') == 5
+
+
+@pytest.mark.django_db
+def test_a_thousand_filled_stays_are_refused_by_the_field_limit_not_a_500(client):
+    client.raise_request_exception = False
+    stays = [{"admitted_on": "2022-03-01", "settled_self_pay": "100"}] * 1000
+    response = client.post(reverse("portal:calculator"), stay_data(*stays))
+    assert response.status_code == 400 and b"Traceback" not in response.content
+
+
+@pytest.mark.django_db
+def test_twenty_stays_is_the_most_the_page_takes_and_they_are_calculated(client):
+    stays = [{"admitted_on": "2022-03-01", "settled_self_pay": "600"}] * 20
+    html = client.post(reverse("portal:calculator"), stay_data(*stays)).content.decode()
+    assert DAMAGED not in html
+    assert "全年累计个人自理 12000.00 元" in html
+
+
+@pytest.mark.django_db
+def test_staff_calculator_says_a_damaged_form_plainly_too(client, people):
+    sign_in(client, people.hutang_admin)
+    data = stay_data({"admitted_on": "2022-03-01"}, **{"stay-TOTAL_FORMS": "abc"})
+    html = client.post(reverse("console:calculator"), data).content.decode()
+    assert DAMAGED in html and "TOTAL_FORMS)" not in html
+
+
+@pytest.mark.django_db
+def test_no_stay_at_all_is_asked_for_in_plain_words(client):
+    html = client.post(reverse("portal:calculator"), stay_data({})).content.decode()
+    assert "请至少填写 1 次住院。" in html and "请至少提交" not in html
+
+
+@pytest.mark.django_db
+def test_a_tampered_subsidy_choice_is_shown_as_an_error(client):
+    data = stay_data({"admitted_on": "2022-03-01"}, benefit="dental")
+    html = client.post(reverse("portal:calculator"), data).content.decode()
+    assert "选择一个有效的选项" in html and "dental" in html
+
+
+@pytest.mark.django_db
+def test_b_c1_a_first_diagnosis_after_this_one_is_explained_on_the_page(client):
+    data = {
+        "year": "2022",
+        "benefit": "critical_illness",
+        "illness": "恶性肿瘤",
+        "diagnosed_on": "2022-06-01",
+        "first_diagnosed_on": "2022-07-01",
+        "hospital_in_changzhou": "yes",
+        "hospital_grade": "3",
+        **{
+            f"stay-{name}": value
+            for name, value in zip(MANAGEMENT, ("5", "1", "1", "20"), strict=True)
+        },
+    }
+    html = client.post(reverse("portal:calculator"), data).content.decode()
+    assert "首次确诊日期（2022-07-01）不能晚于本次确诊日期（2022-06-01）" in html
+    assert "暂无可领补助" in html
