@@ -54,6 +54,8 @@ QUOTE_CHARS = 40
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+# Excel, WPS and LibreOffice hash a workbook password 100,000 times.
+MAX_PASSWORD_SPINS = 500_000
 
 # Control characters no table cell should hold (tab, line feed and carriage return may
 # stand in a cell). PostgreSQL refuses NUL in text outright; Excel shows the others as
@@ -144,6 +146,12 @@ def _decrypt(content: bytes, password: str | None) -> bytes:
         return content
     if not password:
         raise PasswordError(_("The workbook is encrypted: enter its password."))
+    info = getattr(office, "info", None)  # agile .xlsx encryption; others spin less
+    spins = info.get("spinValue", 0) if isinstance(info, dict) else 0
+    if not isinstance(spins, int) or spins > MAX_PASSWORD_SPINS:
+        # Each try hashes the password this many times, in Python: 10,000,000 (what the
+        # format allows) would hold a worker for half a minute.
+        raise TableError(_("The workbook cannot be read: it is damaged or not an Excel file."))
     out = io.BytesIO()
     try:
         office.load_key(password=password)

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from msoffcrypto.method.ecma376_agile import ECMA376Agile
 from openpyxl import Workbook
 
 from huzhu.tabular import CONTROL, PasswordError, TableError, parse_whole_number, read_rows
@@ -124,3 +125,11 @@ def test_a_workbook_named_csv_is_refused_as_not_what_its_name_says():
     with pytest.raises(TableError) as error:
         read_rows(workbook_bytes(), "t.csv")
     assert "不符" in str(error.value)
+
+
+def test_s5_an_encryption_asking_for_too_much_hashing_is_refused_before_hashing():
+    # The format allows 10,000,000 rounds of SHA-512 per try: half a minute of a worker.
+    content = ECMA376Agile.encrypt("secret", io.BytesIO(workbook_bytes()), spin_count=500_001)
+    with pytest.raises(TableError) as error:
+        read_rows(content, "t.xlsx", password="secret")
+    assert "损坏" in str(error.value)

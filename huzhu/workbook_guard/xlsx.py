@@ -160,9 +160,9 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
     """Feed one part to expat and follow calamine's reading rules (module docstring).
 
     Positions are byte offsets in the part: a cell or a shared string weighs the bytes from
-    its start tag to its end tag. The handlers are closures over plain variables because
-    they run for every element of a 100,000-row roster (attribute lookups on an object cost
-    a third more time)."""
+    its start tag to its end tag. The handlers are closures over plain variables, and do
+    as little as they can for other elements, because they run for each of the five
+    million elements of a 100,000-row roster."""
     longest = longest_cell_bytes(limits)
     part = _Part()
     sheet = Extent()
@@ -174,13 +174,16 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
     in_sheet = in_strings = cell_shared = cell_counted = False
     row = column = 0
     row_digits = "1"  # the current row as written in a reference, for the quick path
-    cell_start = string_start = -1
+    cell_start = string_start = value_start = -1
     cell = (0, 0)
-    value: list[str] | None = None
+    # The chunk being parsed and the one before, with their offsets in the part: a `<v>`
+    # is read from the bytes themselves, as calamine reads it (digits before any entity).
+    current = previous = b""
+    current_at = previous_at = 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal in_sheet, in_strings, row, row_digits, column, cell_start, cell
-        nonlocal cell_shared, cell_counted, value, string_start
+        nonlocal cell_shared, cell_counted, value_start, string_start
         kind = kinds.get(name)
         if kind is None:
             kind = kinds[name] = _kind(name)
@@ -212,8 +215,11 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
         elif kind == ROW:
             ref = attrs.get("r")
             if in_sheet and ref is not None:
-                row = _position(ref)[0]
-                row_digits = str(row + 1)
+                if ref.isdigit() and ref.isascii() and ref[0] != "0":
+                    row, row_digits = int(ref) - 1, ref
+                else:
+                    row = _position(ref)[0]
+                    row_digits = str(row + 1)
         elif kind == VALUE or kind == INLINE:
             if cell_start < 0:
                 return
@@ -222,8 +228,7 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 if cell[0] >= sheet.rows or cell[1] >= sheet.columns:
                     sheet.add(*cell, limits)
             if cell_shared and kind == VALUE:
-                value = []
-                parser.CharacterDataHandler = value.append
+                value_start = position
         elif kind == SHEET_DATA:
             if not in_sheet:
                 in_sheet = True
@@ -241,7 +246,8 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
             string_start = position
 
     def end(name: str) -> None:
-        nonlocal last, row, row_digits, column, cell_start, cell_shared, value, string_start
+        nonlocal last, row, row_digits, column, cell_start, cell_shared, value_start
+        nonlocal string_start
         # Every text and start tag lies before some end tag, so the distance between end
         # tags bounds them all.
         position = last = parser.CurrentByteIndex
@@ -264,19 +270,22 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 row_digits = str(row + 1)
                 column = 0
         elif kind == VALUE:
-            if value is not None:
-                parser.CharacterDataHandler = None
-                text = "".join(value)
-                value = None
-                refs.append(
-                    int(text) if text.isascii() and text.isdigit() and len(text) < 19 else -1
-                )
+            if value_start >= 0:
+                refs.append(_shared_index(raw(value_start, position)))
+                value_start = -1
         elif kind == SI and string_start >= 0:
             size = position - string_start
             if size > longest:
                 raise long_text(size, _("A text of the workbook"), limits)
             strings.append(size)
             string_start = -1
+
+    def raw(start: int, end: int) -> bytes:
+        if start >= current_at:
+            return current[start - current_at : end - current_at]
+        if start >= previous_at:  # a cell is refused long before it spans three chunks
+            return (previous + current)[start - previous_at : end - previous_at]
+        return b""
 
     def doctype(*args) -> None:
         # A DTD may declare entities (and "billion laughs"); no workbook part has one.
@@ -296,6 +305,7 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
     while chunk := stream.read(CHUNK):
         if not fed and (chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in chunk[:4]):
             raise _LeftOut  # UTF-16 or UTF-32: expat would follow the byte order mark
+        previous, previous_at, current, current_at = current, current_at, chunk, fed
         parser.Parse(chunk, False)
         fed += len(chunk)
         # An element or a text still open must not outgrow its bound.
@@ -307,6 +317,13 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
             raise _LeftOut
     parser.Parse(b"", True)
     return part
+
+
+def _shared_index(element: bytes) -> int:
+    """The index a `<v>…</v>` names, or -1 when calamine could read it otherwise than it is
+    written (an entity, a comment, spaces): such a cell counts as the largest string."""
+    digits = element[element.find(b">") + 1 :]
+    return int(digits) if digits.isdigit() and len(digits) < 19 else -1
 
 
 def _long_cell(size: int, cell: tuple[int, int], limits: Limits) -> TableError:
