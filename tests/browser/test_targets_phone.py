@@ -8,7 +8,7 @@ import pytest
 from huzhu.org.rules import parse_target_table
 from huzhu.org.services import import_targets
 from huzhu.tabular import read_rows
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, screenshot
 from tests.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,3 +65,25 @@ def test_the_targets_page_on_a_desktop_needs_no_scrolling(signed_in_page):
     card = page.locator("#report").locator("xpath=..")
     assert card.evaluate("e => e.scrollWidth <= e.clientWidth")
     screenshot(page, "console-targets-wide")
+
+
+def test_a_renamed_unit_is_confirmed_on_a_phone_and_the_total_stays_right(signed_in_page):
+    page = signed_in_page(PHONE)
+    content = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
+    renamed = content.decode().replace("牛塘镇", "牛塘新区").encode()
+    page.set_input_files(
+        "#id_file", files=[{"name": "附件1.csv", "mimeType": "text/csv", "buffer": renamed}]
+    )
+    assert page.get_by_label("工作簿密码").is_visible()
+    form = page.locator("form[enctype]").locator("xpath=..")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    form.screenshot(path=str(ARTIFACTS / "console-targets-import-phone.png"))
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_role("heading", name="确认导入").wait_for()
+    assert "牛塘新区" in page.locator("#new-units").inner_text()
+    assert page.locator("#cleared-units").inner_text() == "牛塘镇"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "console-targets-confirm-phone")
+    page.get_by_role("button", name="确认并导入").click()
+    page.get_by_text("已清除文件中未列出的组织单位的数据：牛塘镇").wait_for()
+    assert "82200" in page.locator("#report").inner_text()
