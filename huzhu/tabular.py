@@ -57,12 +57,23 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 # Excel, WPS and LibreOffice hash a workbook password 100,000 times.
 MAX_PASSWORD_SPINS = 500_000
 
-# Control characters no table cell should hold (tab, line feed and carriage return may
-# stand in a cell). PostgreSQL refuses NUL in text outright; Excel shows the others as
-# _x0001_ escapes.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Each shown as its Unicode control picture (␀ for NUL), so a message never carries one.
-CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
+# Characters no table cell should hold: C0 controls but tab, line feed and carriage return
+# (PostgreSQL refuses NUL in text outright; Excel shows the others as _x0001_ escapes), DEL,
+# and the invisible format characters that hide or reorder text (zero-width spaces and
+# joiners, direction marks and overrides, word joiner, byte order mark) — with them,
+# "湖塘镇" and a different unit name can look the same.
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# How a message shows them: C0 as its control picture (␀ for NUL), the others by code.
+CONTROL_PICTURES: dict[int, int | str] = {code: 0x2400 + code for code in range(0x20)}
+CONTROL_PICTURES[0x7F] = 0x2421
+CONTROL_PICTURES.update(
+    {code: f"[U+{code:04X}]" for code in [*range(0x200B, 0x2010), *range(0x202A, 0x202F)]}
+)
+CONTROL_PICTURES.update(
+    {code: f"[U+{code:04X}]" for code in [*range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]}
+)
 
 
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:

@@ -133,3 +133,14 @@ def test_s5_an_encryption_asking_for_too_much_hashing_is_refused_before_hashing(
     with pytest.raises(TableError) as error:
         read_rows(content, "t.xlsx", password="secret")
     assert "损坏" in str(error.value)
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u200b", "\ufeff"])
+def test_s5_an_invisible_character_that_makes_names_look_alike_is_refused(character):
+    # "湖塘镇" with a zero-width space is another unit that looks the same; a direction
+    # override shows a name reversed.
+    with pytest.raises(TableError) as error:
+        read_rows(f"序号,所属单位\n1,湖塘{character}镇\n".encode(), "t.csv")
+    message = str(error.value)
+    assert "B2" in message and f"U+{ord(character):04X}" in message
+    assert character not in message
