@@ -175,15 +175,15 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
     row = column = 0
     row_digits = "1"  # the current row as written in a reference, for the quick path
     cell_start = string_start = value_start = -1
-    cell = (0, 0)
+    cell_row = cell_column = 0
     # The chunk being parsed and the one before, with their offsets in the part: a `<v>`
     # is read from the bytes themselves, as calamine reads it (digits before any entity).
     current = previous = b""
     current_at = previous_at = 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal in_sheet, in_strings, row, row_digits, column, cell_start, cell
-        nonlocal cell_shared, cell_counted, value_start, string_start
+        nonlocal in_sheet, in_strings, row, row_digits, column, cell_start, cell_row
+        nonlocal cell_column, cell_shared, cell_counted, value_start, string_start
         kind = kinds.get(name)
         if kind is None:
             kind = kinds[name] = _kind(name)
@@ -197,19 +197,18 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 raise damaged()  # a cell inside a cell: calamine refuses it too
             ref = attrs.get("r")
             if ref is None:
-                at_row, at_column = row, column
+                cell_row, cell_column = row, column
             else:
                 # Usually "B12" in row 12: no need to read the digits again.
-                at_column = _COLUMNS.get(ref[: -len(row_digits)], -1)
-                if at_column >= 0 and ref.endswith(row_digits):
-                    at_row = row
+                cell_column = column = _COLUMNS.get(ref[: -len(row_digits)], -1)
+                if column >= 0 and ref.endswith(row_digits):
+                    cell_row = row
                 else:
-                    at_row, at_column = _position(ref)
-                    if at_column < 0:
+                    cell_row, cell_column = _position(ref)
+                    if cell_column < 0:
                         raise damaged()
-                column = at_column
+                    column = cell_column
             cell_start = position
-            cell = (at_row, at_column)
             cell_shared = attrs.get("t") == "s"
             cell_counted = False
         elif kind == ROW:
@@ -225,8 +224,8 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 return
             if not cell_counted:
                 cell_counted = True
-                if cell[0] >= sheet.rows or cell[1] >= sheet.columns:
-                    sheet.add(*cell, limits)
+                if cell_row >= sheet.rows or cell_column >= sheet.columns:
+                    sheet.add(cell_row, cell_column, limits)
             if cell_shared and kind == VALUE:
                 value_start = position
         elif kind == SHEET_DATA:
@@ -259,7 +258,7 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 return
             size = position - cell_start
             if size > longest:
-                raise _long_cell(size, cell, limits)
+                raise _long_cell(size, (cell_row, cell_column), limits)
             sheet.text_bytes += size
             cell_start = -1
             cell_shared = False
@@ -271,7 +270,14 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
                 column = 0
         elif kind == VALUE:
             if value_start >= 0:
-                refs.append(_shared_index(raw(value_start, position)))
+                if value_start >= current_at:
+                    element = current[value_start - current_at : position - current_at]
+                else:
+                    element = raw(value_start, position)
+                # The digits after the start tag, as calamine reads them; anything else (an
+                # entity, a comment, spaces) counts as the largest string.
+                digits = element[element.find(b">") + 1 :]
+                refs.append(int(digits) if digits.isdigit() and len(digits) < 19 else -1)
                 value_start = -1
         elif kind == SI and string_start >= 0:
             size = position - string_start
@@ -310,20 +316,13 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
         fed += len(chunk)
         # An element or a text still open must not outgrow its bound.
         if cell_start >= 0 and fed - cell_start > longest:
-            raise _long_cell(fed - cell_start, cell, limits)
+            raise _long_cell(fed - cell_start, (cell_row, cell_column), limits)
         if string_start >= 0 and fed - string_start > longest:
             raise long_text(fed - string_start, _("A text of the workbook"), limits)
         if fed - last > LONGEST_EVENT:
             raise _LeftOut
     parser.Parse(b"", True)
     return part
-
-
-def _shared_index(element: bytes) -> int:
-    """The index a `<v>…</v>` names, or -1 when calamine could read it otherwise than it is
-    written (an entity, a comment, spaces): such a cell counts as the largest string."""
-    digits = element[element.find(b">") + 1 :]
-    return int(digits) if digits.isdigit() and len(digits) < 19 else -1
 
 
 def _long_cell(size: int, cell: tuple[int, int], limits: Limits) -> TableError:
