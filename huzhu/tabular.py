@@ -139,7 +139,7 @@ def read_rows(
         if content.startswith(OLE_MAGIC):
             content = _decrypt(content, password)
         rows = _read_workbook(content, limits)
-    _check_cells(rows, limits)
+    _check_cells(rows)
     return rows
 
 
@@ -151,7 +151,7 @@ def _decrypt(content: bytes, password: str | None) -> bytes:
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(content))
         encrypted = office.is_encrypted()
-    except Exception:  # noqa: BLE001 — msoffcrypto cannot tell; the .xls guard will
+    except Exception:  # a damaged compound file: the .xls guard says so
         return content
     if not encrypted:
         return content
@@ -249,9 +249,8 @@ def _check_lengths(cells: list[str], row: int, limits: Limits) -> None:
             )
 
 
-def _check_cells(rows: list[list[str]], limits: Limits) -> None:
-    """Refuse a control character in any cell, naming the first: NUL cannot be stored in
-    PostgreSQL at all, and the others come back from Excel as _x0001_ escapes."""
+def _check_cells(rows: list[list[str]]) -> None:
+    """Refuse a `CONTROL` character in any cell, naming the first."""
     for index, cells in enumerate(rows):
         if CONTROL.search("".join(cells)):
             for column, cell in enumerate(cells):

@@ -52,27 +52,32 @@ def shared_strings(texts: Iterable[bytes]) -> bytes:
 def raw_xlsx(
     sheet_xml: bytes | Iterable[bytes],
     *,
-    strings: bytes | None = None,
+    strings: bytes | Iterable[bytes] | None = None,
     sheet_path: str = "xl/worksheets/sheet1.xml",
     extra: dict[str, bytes] | None = None,
     level: int = 6,
 ) -> bytes:
-    """An .xlsx whose first sheet is the part `sheet_path` holding `sheet_xml` — bytes, or
-    pieces streamed into the zip so that a test can build a large part in little memory."""
+    """An .xlsx whose first sheet is the part `sheet_path` holding `sheet_xml`, with the
+    shared strings `strings` — bytes, or pieces streamed into the zip so that a test can
+    build a large part in little memory."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as book:
         book.writestr("[Content_Types].xml", CONTENT_TYPES)
         book.writestr("_rels/.rels", PACKAGE_RELS)
         book.writestr("xl/workbook.xml", WORKBOOK)
         book.writestr("xl/_rels/workbook.xml.rels", workbook_rels("/" + sheet_path))
-        with book.open(sheet_path, "w") as part:
-            for piece in [sheet_xml] if isinstance(sheet_xml, bytes) else sheet_xml:
-                part.write(piece)
+        _stream(book, sheet_path, sheet_xml)
         if strings is not None:
-            book.writestr("xl/sharedStrings.xml", strings)
+            _stream(book, "xl/sharedStrings.xml", strings)
         for name, data in (extra or {}).items():
             book.writestr(name, data)
     return out.getvalue()
+
+
+def _stream(book: zipfile.ZipFile, name: str, pieces: bytes | Iterable[bytes]) -> None:
+    with book.open(name, "w") as part:
+        for piece in [pieces] if isinstance(pieces, bytes) else pieces:
+            part.write(piece)
 
 
 def letter_runs(size: int, seed: int = 6) -> bytes:

@@ -76,9 +76,6 @@ def longest_cell_bytes(limits: Limits) -> int:
 def long_text(size: int, where: str, limits: Limits) -> TableError:
     # `size` is what was read before refusing, not the whole text: the rest is never unpacked.
     return TableError(
-        _(
-            "%(where)s holds more than %(size)s KB of text; a cell may hold at most "
-            "%(limit)s characters."
-        )
+        _("%(where)s is longer than %(size)s KB; a cell may hold at most %(limit)s characters.")
         % {"where": where, "size": size // 1024, "limit": limits.cell_chars}
     )

@@ -326,7 +326,7 @@ def _scan_xml(stream: IO[bytes], limits: Limits) -> _Part:
 
 
 def _long_cell(size: int, cell: tuple[int, int], limits: Limits) -> TableError:
-    return long_text(size, _("Cell %(cell)s") % {"cell": cell_name(*cell)}, limits)
+    return long_text(size, _("The text of cell %(cell)s") % {"cell": cell_name(*cell)}, limits)
 
 
 def _kind(name: str) -> int:

@@ -72,9 +72,12 @@ class Command(BaseCommand):
 
     def ask_password(self, stdin) -> str:
         # Not an option's value: that would stand in the shell history and in `ps`.
-        if stdin.isatty():
-            return getpass.getpass(_("Workbook password: "))
-        return stdin.readline().rstrip("\r\n")
+        try:
+            if stdin.isatty():
+                return getpass.getpass(_("Workbook password: "))
+            return stdin.readline().rstrip("\r\n")
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise CommandError(_("No password was entered."), returncode=2) from exc
 
     def import_file(
         self, path: Path, create_units: bool, clear_unlisted: bool, password: str | None
