@@ -262,3 +262,27 @@ def test_the_guard_never_counts_less_than_calamine_builds(body, prefix):
     assert extent.columns >= max(map(len, grid), default=0)
     text = sum(len(str(value).encode()) for row in grid for value in row)
     assert extent.text_bytes >= text
+
+
+def test_a_zip_listing_200000_parts_is_refused_before_they_are_listed(calamine_forbidden):
+    # One stored part and a central directory naming it 200,000 times: 9 MB, under the
+    # upload limit, and zipfile would build an object for each entry.
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"a"
+    entry = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+        )
+        + b"a"
+    )
+    count = 200_000
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, len(entry) * count, len(local), 0
+    )
+    content = local + entry * count + end
+    tracemalloc.start()
+    try:
+        message = refused(content)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "损坏" in message and peak < 8 * MB
