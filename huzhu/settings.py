@@ -149,8 +149,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = config.private_dir(DATA_DIR / "static")  # 0700, as the rest of DATA_DIR
 # The application serves its own assets (no CDN on the union intranet); straight from the
 # package, so no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,7 @@ first; only what passed the limits reaches calamine.
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +18,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
+
 
 class TableError(Exception):
     """The file as a whole cannot be read; the message is for the person who uploaded it."""
+
+
+class PasswordError(TableError):
+    """The workbook is encrypted and its password is missing or wrong."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +53,33 @@ QUOTE_CHARS = 40
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+# Excel, WPS and LibreOffice hash a workbook password 100,000 times.
+MAX_PASSWORD_SPINS = 500_000
+
+# Characters no table cell should hold: C0 controls but tab, line feed and carriage return
+# (PostgreSQL refuses NUL in text outright; Excel shows the others as _x0001_ escapes), DEL,
+# and the invisible format characters that hide or reorder text (zero-width spaces and
+# joiners, direction marks and overrides, word joiner, byte order mark) — with them,
+# "湖塘镇" and a different unit name can look the same.
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# How a message shows them: C0 as its control picture (␀ for NUL), the others by code.
+CONTROL_PICTURES: dict[int, int | str] = {code: 0x2400 + code for code in range(0x20)}
+CONTROL_PICTURES[0x7F] = 0x2421
+CONTROL_PICTURES.update(
+    {code: f"[U+{code:04X}]" for code in [*range(0x200B, 0x2010), *range(0x202A, 0x202F)]}
+)
+CONTROL_PICTURES.update(
+    {code: f"[U+{code:04X}]" for code in [*range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]}
+)
 
 
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    """A cell's text as a message may show it: one line, cut to `limit` characters."""
-    flat = " ".join(str(text).split())
+    """A cell's text as a message may show it: one line, cut to `limit` characters, control
+    characters shown as their pictures."""
+    flat = " ".join(str(text).split()).translate(CONTROL_PICTURES)
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
@@ -72,8 +101,7 @@ def cell_name(row: int, column: int) -> str:
 def too_large(size: int, limits: Limits = LIMITS) -> TableError | None:
     if size > limits.file_bytes:
         return TableError(
-            _("The file is larger than %(size)s MB; nothing was read.")
-            % {"size": limits.file_bytes // (1024 * 1024)}
+            _("The file is larger than %(size)s MB.") % {"size": limits.file_bytes // (1024 * 1024)}
         )
     return None
 
@@ -82,49 +110,65 @@ def read_rows(
     content: bytes, filename: str, password: str | None = None, *, limits: Limits = LIMITS
 ) -> list[list[str]]:
     """All rows of the first sheet (or the CSV), every cell as a trimmed string, trailing
-    empty cells dropped. Row i of the result is row i + 1 of the sheet."""
+    empty cells dropped. Row i of the result is row i + 1 of the sheet.
+
+    The content decides how a file is read: a zip is read as .xlsx and a compound file as
+    .xls (or decrypted first, when it is an encrypted .xlsx), whatever the name says; the
+    name only has to be one of the accepted kinds, and a CSV may not be a workbook."""
     error = too_large(len(content), limits)
     if error:
         raise error
     suffix = Path(filename).suffix.lower()
-    if content.startswith(OLE_MAGIC) and suffix in {".xlsx", ".xlsm"}:
-        content = _decrypt(content, password)
-    elif content.startswith(OLE_MAGIC) and suffix != ".xls":
+    if suffix not in WORKBOOK_SUFFIXES | {".csv"}:
         raise TableError(
-            _("The file type does not match its name: %(name)s.") % {"name": quote(filename)}
+            _("Unsupported file type %(suffix)s: upload .xlsx, .xls or .csv.")
+            % {"suffix": quote(suffix, 10)}
         )
+    is_workbook = content.startswith((ZIP_MAGIC, OLE_MAGIC))
     if suffix == ".csv":
-        return list(_read_csv(content, limits))
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        if not (content.startswith(ZIP_MAGIC) or content.startswith(OLE_MAGIC)):
+        if is_workbook:
+            raise TableError(
+                _("The file type does not match its name: %(name)s.") % {"name": quote(filename)}
+            )
+        rows = list(_read_csv(content, limits))
+    else:
+        if not is_workbook:
             raise TableError(
                 _("The file is not a real Excel workbook: %(name)s.") % {"name": quote(filename)}
             )
-        return _read_workbook(content, limits)
-    raise TableError(
-        _("Unsupported file type %(suffix)s: upload .xlsx, .xls or .csv.")
-        % {"suffix": quote(suffix, 10)}
-    )
+        if content.startswith(OLE_MAGIC):
+            content = _decrypt(content, password)
+        rows = _read_workbook(content, limits)
+    _check_cells(rows)
+    return rows
 
 
 def _decrypt(content: bytes, password: str | None) -> bytes:
+    """An encrypted workbook (a compound file holding the real one) decrypted; any other
+    compound file (an .xls) as it is."""
     import msoffcrypto
 
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(content))
         encrypted = office.is_encrypted()
-    except Exception as exc:  # a damaged container raises anything from struct to olefile
-        raise TableError(_("The workbook cannot be read: it is damaged.")) from exc
+    except Exception:  # a damaged compound file: the .xls guard says so
+        return content
     if not encrypted:
         return content
     if not password:
-        raise TableError(_("The workbook is encrypted: enter its password."))
+        raise PasswordError(_("The workbook is encrypted: enter its password."))
+    info = getattr(office, "info", None)  # agile .xlsx encryption; others spin less
+    spins = info.get("spinValue", 0) if isinstance(info, dict) else 0
+    if not isinstance(spins, int) or spins > MAX_PASSWORD_SPINS:
+        # Each try hashes the password this many times, in Python: 10,000,000 (what the
+        # format allows) would hold a worker for half a minute.
+        raise TableError(_("The workbook cannot be read: it is damaged or not an Excel file."))
     out = io.BytesIO()
     try:
         office.load_key(password=password)
         office.decrypt(out)
     except Exception as exc:  # msoffcrypto raises several types for a wrong key
-        raise TableError(_("The workbook password is wrong.")) from exc
+        raise PasswordError(_("The workbook password is wrong.")) from exc
     return out.getvalue()
 
 
@@ -161,9 +205,9 @@ def _bounded_lines(text: str, limits: Limits) -> Iterator[str]:
 
 def _read_csv(content: bytes, limits: Limits) -> Iterator[list[str]]:
     reader = csv.reader(_bounded_lines(_decode(content), limits))
-    index = 0
+    index = 0  # of the row being read, 0-based
     try:
-        for index, row in enumerate(reader):
+        for row in reader:
             if index >= limits.rows:
                 raise TableError(
                     _("The table has more than %(rows)s rows; split it into smaller files.")
@@ -179,14 +223,12 @@ def _read_csv(content: bytes, limits: Limits) -> Iterator[list[str]]:
             while cells and not cells[-1]:
                 cells.pop()
             yield cells
+            index += 1
     except csv.Error as exc:
-        # The csv module's own field limit (131,072 characters) or a NUL byte.
+        # The csv module's own field limit (131,072 characters).
         raise TableError(
-            _(
-                "Row %(row)s of the CSV file cannot be read: a cell is too long or holds a "
-                "NUL character."
-            )
-            % {"row": index + 2 if index else 1}
+            _("Row %(row)s of the CSV file cannot be read: a cell is too long.")
+            % {"row": index + 1}
         ) from exc
 
 
@@ -207,6 +249,26 @@ def _check_lengths(cells: list[str], row: int, limits: Limits) -> None:
             )
 
 
+def _check_cells(rows: list[list[str]]) -> None:
+    """Refuse a `CONTROL` character in any cell, naming the first."""
+    for index, cells in enumerate(rows):
+        if CONTROL.search("".join(cells)):
+            for column, cell in enumerate(cells):
+                found = CONTROL.search(cell)
+                if found:
+                    raise TableError(
+                        _(
+                            "Cell %(cell)s holds a control character (%(code)s), which a "
+                            "table may not hold: “%(text)s”. Delete it and upload again."
+                        )
+                        % {
+                            "cell": cell_name(index, column),
+                            "code": f"U+{ord(found.group()):04X}",
+                            "text": quote(cell),
+                        }
+                    )
+
+
 def _read_workbook(content: bytes, limits: Limits) -> list[list[str]]:
     from python_calamine import CalamineWorkbook
 
@@ -220,8 +282,10 @@ def _read_workbook(content: bytes, limits: Limits) -> list[list[str]]:
         # bounded its far corner.
         grid = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine reports damaged files with a generic error
+        # Its message is English and technical: the log keeps it, the person gets ours.
+        logger.warning("calamine could not read a workbook: %s", quote(str(exc), 200))
         raise TableError(
-            _("The workbook cannot be read: %(error)s") % {"error": quote(str(exc), 200)}
+            _("The workbook cannot be read: it is damaged or not an Excel file.")
         ) from exc
     rows = []
     for index, raw in enumerate(grid):

@@ -12,9 +12,8 @@ from huzhu.tabular import quote
 def size_error(size: int) -> str | None:
     limit = settings.HUZHU_UPLOAD_MAX_BYTES
     if size > limit:
-        return _("The file is larger than %(size)s MB; nothing was imported.") % {
-            "size": limit // (1024 * 1024)
-        }
+        # The page adds that nothing was imported, after this and every other refusal.
+        return _("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)}
     return None
 
 

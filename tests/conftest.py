@@ -8,6 +8,7 @@ import itertools
 import random
 
 import pytest
+import python_calamine
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -127,3 +128,14 @@ def sign_in(client, user):
 @pytest.fixture
 def rng():
     return random.Random(20221011)
+
+
+@pytest.fixture
+def calamine_forbidden(monkeypatch):
+    """A hostile file that reached calamine could abort the whole test process: fail the
+    test instead, so a regression in the guard shows as a red test, not a dead worker."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a hostile workbook reached calamine")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", refuse)

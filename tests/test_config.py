@@ -148,3 +148,21 @@ def test_s5_uploaded_files_and_their_folders_are_owner_only_under_a_permissive_u
         assert mode(os.path.dirname(os.path.dirname(path))) == 0o700
     finally:
         default_storage.delete(name)
+
+
+def test_s6_the_static_folder_is_owner_only_under_a_permissive_umask(tmp_path):
+    # It was made with mkdir() and the umask alone: 0777 under umask 000.
+    data = tmp_path / "data"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(data),
+        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
+    }
+    start = ["sh", "-c", f"umask 000 && exec {sys.executable} -c 'import django; django.setup()'"]
+    subprocess.run(start, env=env, check=True, timeout=60)
+    assert mode(data / "static") == 0o700
+    os.chmod(data / "static", 0o777)  # as an older install left it
+    subprocess.run(start, env=env, check=True, timeout=60)
+    assert mode(data / "static") == 0o700

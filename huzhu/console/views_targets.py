@@ -1,5 +1,6 @@
-"""Importing a targets file from the console: upload, and when the file names units the
-tree does not hold, a confirmation page listing them before anything is written."""
+"""Importing a targets file from the console: upload (with the workbook's password when it
+is encrypted), and when the file names units the tree does not hold, or leaves out units
+holding figures it replaces, a confirmation page listing them before anything is written."""
 
 import secrets
 from dataclasses import asdict
@@ -8,7 +9,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from huzhu.accounts import roles
@@ -23,7 +26,7 @@ from huzhu.org.rules import (
     shown_errors,
 )
 from huzhu.org.selectors import any_organizing_unit
-from huzhu.org.services import import_targets, new_unit_rows
+from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.tabular import TableError, read_rows
 from huzhu.uploads import record_rejected_upload, size_error
 
@@ -40,6 +43,7 @@ def _refuse(request, name: str, size: int, errors: list[str]):
     return redirect("console:targets")
 
 
+@sensitive_post_parameters("password")
 def receive_upload(request):
     upload = request.FILES.get("file")
     if upload is None:
@@ -49,8 +53,12 @@ def receive_upload(request):
     too_large = size_error(size)
     if too_large:
         return _refuse(request, name, size, [too_large])
+    # The password opens the workbook and is forgotten: it is never stored, logged or
+    # shown again (a refusal says only that it was wrong).
+    password = request.POST.get("password") or None
     try:
-        parsed = parse_target_table(read_rows(upload.read(), name))
+        rows = read_rows(upload.read(), name, password=password)
+        parsed = parse_target_table(rows, example_year=timezone.localdate().year)
     except TableError as exc:
         return _refuse(request, name, size, [str(exc)])
     except TargetFileError as exc:
@@ -63,10 +71,12 @@ def receive_upload(request):
         summary=name,
         data={"kind": "targets", "name": name, "size": size},
     )
-    new = new_unit_rows(parsed)
-    if new and any_organizing_unit():
-        # The tree holds units and the file names others: a typo or a real new unit. The
-        # person decides on the next page; nothing is written until then.
+    new = new_unit_rows(parsed) if any_organizing_unit() else []
+    cleared = unlisted_units(parsed)
+    if new or cleared:
+        # The tree holds units and the file names others (a typo or a real new unit), or
+        # leaves out some that hold figures (a unit renamed in the file, or a row lost).
+        # The person decides on the next page; nothing is written until then.
         token = secrets.token_urlsafe(16)
         request.session[PENDING] = {
             "token": token,
@@ -75,12 +85,13 @@ def receive_upload(request):
             "year": parsed.year,
             "rows": [asdict(row) for row in parsed.rows],
             "new": new,
+            "cleared": cleared,
         }
         return redirect("console:targets_confirm")
-    return _apply(request, parsed, name, size, create_units=())
+    return _apply(request, parsed, name, size)
 
 
-def _apply(request, parsed: TargetFile, name: str, size: int, create_units):
+def _apply(request, parsed: TargetFile, name: str, size: int, create_units=(), clear_units=()):
     try:
         with transaction.atomic():
             result = import_targets(
@@ -88,6 +99,7 @@ def _apply(request, parsed: TargetFile, name: str, size: int, create_units):
                 parsed=parsed,
                 source=name,
                 create_units=create_units,
+                clear_units=clear_units,
                 request=request,
             )
     except TargetFileError as exc:
@@ -102,6 +114,12 @@ def _apply(request, parsed: TargetFile, name: str, size: int, create_units):
         messages.info(
             request,
             _("New organizing units created: %(names)s.") % {"names": "、".join(result.created)},
+        )
+    if result.cleared:
+        messages.info(
+            request,
+            _("Figures cleared for organizing units not in the file: %(names)s.")
+            % {"names": "、".join(result.cleared)},
         )
     messages.success(
         request,
@@ -120,7 +138,11 @@ def confirm(request):
         messages.info(request, _("There is no import waiting for confirmation."))
         return redirect("console:targets")
     if request.method == "GET":
-        return render(request, "console/targets_confirm.html", {"pending": pending})
+        return render(
+            request,
+            "console/targets_confirm.html",
+            {"pending": pending, "previous_year": pending["year"] - 1},
+        )
     if request.POST.get("token") != pending["token"]:
         messages.error(request, _("This confirmation is out of date: upload the file again."))
         return redirect("console:targets")
@@ -129,5 +151,11 @@ def confirm(request):
         messages.info(request, _("The import was cancelled; nothing was written."))
         return redirect("console:targets")
     parsed = TargetFile(year=pending["year"], rows=[TargetRow(**row) for row in pending["rows"]])
-    confirmed = {name for _row, name in pending["new"]}
-    return _apply(request, parsed, pending["name"], pending["size"], create_units=confirmed)
+    return _apply(
+        request,
+        parsed,
+        pending["name"],
+        pending["size"],
+        create_units={name for _row, name in pending["new"]},
+        clear_units=set(pending.get("cleared", ())),
+    )

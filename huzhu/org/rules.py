@@ -65,10 +65,11 @@ def _clean_header(cell: str) -> str:
     return normalize_width(cell).replace(" ", "")
 
 
-def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
+def _classify_headers(header: list[str], example_year: int) -> tuple[dict[str, int], int]:
     """Column index per field, and the plan year named by the header."""
     columns: dict[str, int] = {}
     years: dict[str, int] = {}
+    unknown: list[str] = []
     errors = []
     for index, raw in enumerate(header):
         name = _clean_header(raw)
@@ -82,13 +83,25 @@ def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
                     years[key] = int(match.group(1))
                 break
         else:
+            unknown.append(name)
             errors.append(
                 _("Column %(column)s: unknown column “%(name)s”.")
                 % {"column": index + 1, "name": quote(raw)}
             )
-    for key, label in (("unit", "所属单位"), ("target", "{Y}年计划任务数")):
-        if key not in columns:
-            errors.append(_("Missing column “%(name)s”.") % {"name": label})
+    if "unit" not in columns:
+        errors.append(_("Missing column “%(name)s”.") % {"name": "所属单位"})
+    if "target" not in columns:
+        year = _plan_year_named(years, unknown)
+        if year is not None:
+            errors.append(_("Missing column “%(name)s”.") % {"name": f"{year}年计划任务数"})
+        else:
+            errors.append(
+                _(
+                    "Missing the column of the plan year's targets: its header is the year "
+                    "followed by 年计划任务数, as in “%(example)s”."
+                )
+                % {"example": f"{example_year}年计划任务数"}
+            )
     if errors:
         raise TargetFileError(errors)
     year = years["target"]
@@ -103,15 +116,29 @@ def _classify_headers(header: list[str]) -> tuple[dict[str, int], int]:
     return columns, year
 
 
-def parse_target_table(rows: list[list[str]]) -> TargetFile:
+def _plan_year_named(years: dict[str, int], unknown: list[str]) -> int | None:
+    """The plan year a header without its target column still names: the year after its
+    previous-year columns, or a year written in a mistyped column (“2022年计划任务”)."""
+    for key in ("previous_target", "previous_completed"):
+        if key in years:
+            return years[key] + 1
+    for name in unknown:
+        match = re.match(r"^(\d{4})年计划", name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def parse_target_table(rows: list[list[str]], *, example_year: int = 2022) -> TargetFile:
     """Read 附件1 (SPEC T5) from table rows. Every problem is collected, each naming its row;
-    the caller imports nothing unless the list is empty."""
+    the caller imports nothing unless the list is empty. `example_year` is the year a
+    message shows when the header names none (callers pass the current one)."""
     header_index = next(
         (i for i, row in enumerate(rows) if any(_clean_header(c) == "序号" for c in row)), None
     )
     if header_index is None:
         raise TargetFileError([_("No header row with “序号” was found.")])
-    columns, year = _classify_headers(rows[header_index])
+    columns, year = _classify_headers(rows[header_index], example_year)
     errors: list[str] = []
     parsed: list[TargetRow] = []
     totals: tuple[int | None, ...] | None = None

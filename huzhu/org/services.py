@@ -1,10 +1,10 @@
 """Writes to the union tree and the targets, each in one transaction with its audit row."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -62,6 +62,7 @@ class TargetsImport:
     units: int
     created: list[str]
     first_import: bool
+    cleared: list[str]
 
 
 def new_unit_rows(parsed: TargetFile) -> list[tuple[int, str]]:
@@ -70,12 +71,44 @@ def new_unit_rows(parsed: TargetFile) -> list[tuple[int, str]]:
     return [(row.line, row.unit_name) for row in parsed.rows if row.unit_name not in known]
 
 
+def unlisted_units(parsed: TargetFile, units: Iterable[Unit] | None = None) -> list[str]:
+    """Names of the active organizing units the file does not list that hold figures it
+    replaces: the plan year's target, or the previous year's target or completed count.
+
+    A targets file is the whole 附件1 of its year, so importing it clears these (after the
+    person confirmed the list): otherwise a unit renamed in the file keeps its old figures
+    under the old name and the totals count them twice."""
+    listed = {row.unit_name for row in parsed.rows}
+    if units is None:
+        units = Unit.objects.filter(kind=UnitKind.ORGANIZING)
+    candidates = {u.pk: u for u in units if u.active and u.name not in listed}
+    held = _replaced_figures(parsed.year).filter(unit__in=list(candidates))
+    holding = set(held.values_list("unit_id", flat=True))
+    return [
+        u.name
+        for u in sorted(candidates.values(), key=lambda u: (u.position, u.name))
+        if u.pk in holding
+    ]
+
+
+def _replaced_figures(year: int):
+    """The target rows a file for plan year `year` writes: the plan year's target and the
+    previous year's target and completed count (a completed count for the plan year comes
+    from next year's file and is left alone)."""
+    return Target.objects.filter(
+        Q(year=year, target__isnull=False)
+        | Q(year=year - 1, target__isnull=False)
+        | Q(year=year - 1, imported_completed__isnull=False)
+    )
+
+
 def import_targets(
     *,
     actor,
     parsed: TargetFile,
     source: str = "",
     create_units: Collection[str] = (),
+    clear_units: Collection[str] = (),
     request=None,
 ) -> TargetsImport:
     """Apply a parsed 附件1 (SPEC T2, T3, T5): the plan year's targets and the previous
@@ -84,13 +117,27 @@ def import_targets(
 
     A unit name the tree does not hold is an error naming its row — a typo must not become
     a phantom unit that inflates the totals — unless it is one of `create_units`, the names
-    the person confirmed. Into an empty tree (the first import) every unit is created."""
+    the person confirmed. Into an empty tree (the first import) every unit is created.
+    An organizing unit the file does not list loses the figures the file replaces
+    (`unlisted_units`) if it is one of `clear_units`; otherwise it is an error."""
     year = parsed.year
     with transaction.atomic():
         root = district()
         existing = {u.name: u for u in Unit.objects.filter(parent=root).select_for_update()}
         first_import = not existing
         errors = []
+        cleared = unlisted_units(parsed, existing.values())
+        for name in cleared:
+            if name not in clear_units:
+                errors.append(
+                    _(
+                        "The organizing unit “%(name)s” is not in the file, yet it holds "
+                        "figures for %(previous)s or %(year)s. A targets file lists every "
+                        "organizing unit: add it, rename it on the Units page if the file "
+                        "names it otherwise, or confirm that its figures be cleared."
+                    )
+                    % {"name": name, "previous": year - 1, "year": year}
+                )
         for row in parsed.rows:
             unit = existing.get(row.unit_name)
             if unit is None and not first_import and row.unit_name not in create_units:
@@ -111,6 +158,10 @@ def import_targets(
                 )
         if errors:
             raise TargetFileError(errors)
+        if cleared:
+            gone = _replaced_figures(year).filter(unit__in=[existing[n] for n in cleared])
+            gone.filter(year=year).update(target=None)
+            gone.filter(year=year - 1).update(target=None, imported_completed=None)
         created = []
         for row in parsed.rows:
             unit = existing.get(row.unit_name)
@@ -147,11 +198,16 @@ def import_targets(
                 "year": year,
                 "units": len(parsed.rows),
                 "created_units": created,
+                "cleared_units": cleared,
                 "source": source,
             },
         )
     return TargetsImport(
-        year=year, units=len(parsed.rows), created=created, first_import=first_import
+        year=year,
+        units=len(parsed.rows),
+        created=created,
+        first_import=first_import,
+        cleared=cleared,
     )
 
 

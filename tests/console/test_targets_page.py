@@ -6,11 +6,12 @@ from importlib import resources
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from huzhu.audit.models import AuditEvent
 from huzhu.org.models import Target
 from tests.conftest import sign_in
+from tests.workbooks import encrypted
 
 NOTICE = resources.files("huzhu").joinpath("data/targets-2022.csv").read_bytes()
 
@@ -95,3 +96,74 @@ def test_s5_a_file_whose_content_is_not_its_type_is_refused(client, people):
     )
     assert "不是有效的 Excel 工作簿" in response.content.decode()
     assert not Target.objects.exists()
+
+
+def upload(client, name, content, **extra):
+    return client.post(
+        reverse("console:targets_import"),
+        {"file": SimpleUploadedFile(name, content), **extra},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_s5_an_oversized_upload_says_once_that_nothing_was_imported(client, people, settings):
+    settings.HUZHU_UPLOAD_MAX_BYTES = 1024 * 1024
+    sign_in(client, people.district_admin)
+    html = upload(client, "t.csv", NOTICE + b" " * (1024 * 1024)).content.decode()
+    assert "文件超过 1 MB。" in html and html.count("未导入任何数据") == 1
+
+
+@pytest.mark.django_db
+def test_s5_a_nul_in_a_unit_name_is_refused_naming_the_cell_not_a_500(client, people):
+    # On PostgreSQL the name reached the database at confirmation: a 500.
+    sign_in(client, people.district_admin)
+    body = NOTICE.decode().replace("高新区北区", "高新区\x00北区").encode()
+    response = upload(client, "nul.csv", body)
+    html = response.content.decode()
+    assert response.status_code == 200 and "B3" in html and "控制字符" in html
+    assert "\x00" not in html and not Target.objects.exists()
+    assert AuditEvent.objects.filter(action="upload.rejected").count() == 1
+
+
+@pytest.mark.django_db
+def test_x3_an_encrypted_workbook_is_imported_with_the_password_typed_on_the_page(client, people):
+    book = Workbook()
+    for row in csv.reader(NOTICE.decode().splitlines()):
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    locked = encrypted(plain.getvalue(), "武进2022")
+    sign_in(client, people.district_admin)
+    page = client.get(reverse("console:targets")).content.decode()
+    assert 'type="password" id="id_password" name="password"' in page
+
+    assert "该工作簿已加密，请输入密码" in upload(client, "t.xlsx", locked).content.decode()
+    html = upload(client, "t.xlsx", locked, password="wrong-password").content.decode()
+    assert "工作簿密码错误" in html and "wrong-password" not in html
+    reasons = [e.data["reason"] for e in AuditEvent.objects.filter(action="upload.rejected")]
+    assert len(reasons) == 2 and not any("wrong-password" in r for r in reasons)
+
+    upload(client, "t.xlsx", locked, password="武进2022")
+    assert "确认新建单位" in client.get(reverse("console:targets_confirm")).content.decode()
+    confirm(client)
+    assert Target.objects.get(unit__name="湖塘镇", year=2022).target == 6000
+    assert not AuditEvent.objects.filter(summary__contains="武进2022").exists()
+
+
+@pytest.mark.django_db
+def test_t5_the_confirmation_page_lists_units_whose_figures_the_file_clears(client, people):
+    sign_in(client, people.district_admin)
+    upload(client, "t.csv", NOTICE)
+    confirm(client)
+    upload(client, "renamed.csv", NOTICE.decode().replace("牛塘镇", "牛塘新区").encode())
+    page = client.get(reverse("console:targets_confirm")).content.decode()
+    new_units = page.split('id="new-units"')[1].split("</table>")[0]
+    cleared = page.split('id="cleared-units"')[1].split("</ul>")[0]
+    assert "牛塘新区" in new_units and "牛塘镇" in cleared
+    assert "确认并导入" in page
+    assert Target.objects.get(unit__name="牛塘镇", year=2022).target == 3000  # nothing yet
+    html = confirm(client).content.decode()
+    assert "已清除文件中未列出的组织单位的数据：牛塘镇" in html
+    assert "82200" in html and "84700" not in html and "85200" not in html
+    assert Target.objects.get(unit__name="牛塘镇", year=2022).target is None

@@ -95,3 +95,29 @@ def test_previous_year_columns_must_be_the_year_before():
     with pytest.raises(TargetFileError) as error:
         parse_target_table(rows)
     assert any("2021" in e for e in error.value.errors)
+
+
+@pytest.mark.parametrize(
+    "header, shown",
+    [
+        (
+            ["序号", "所属单位", "2021年任务数", "2021年完成数", "完成率%", "2022年计化任务数"],
+            "2022",
+        ),
+        (["序号", "所属单位", "2023年计划任务"], "2023"),
+    ],
+)
+def test_t5_a_mistyped_target_column_is_named_with_the_real_year(header, shown):
+    # Before, the message showed a “{Y}年计划任务数” placeholder.
+    with pytest.raises(TargetFileError) as error:
+        parse_target_table([header, ["1", "湖塘镇", "1", "1", "", "1"]])
+    assert f"缺少“{shown}年计划任务数”列。" in error.value.errors
+    assert not any("{" in e for e in error.value.errors)
+
+
+def test_t5_without_any_year_in_the_header_the_message_gives_an_example():
+    with pytest.raises(TargetFileError) as error:
+        parse_target_table(
+            [["序号", "所属单位", "任务数"], ["1", "湖塘镇", "1"]], example_year=2026
+        )
+    assert any("2026年计划任务数" in e for e in error.value.errors)

@@ -1,23 +1,28 @@
-"""huzhu targets import FILE [--create-units] | huzhu targets report --year Y [--out FILE]"""
+"""huzhu targets import FILE [--create-units] [--clear-unlisted] [--password]
+huzhu targets report --year Y [--out FILE]"""
 
+import getpass
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhu.org.reports import report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
 from huzhu.org.selectors import target_report
-from huzhu.org.services import import_targets, new_unit_rows
+from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.oserrors import describe_os_error
-from huzhu.tabular import TableError, read_rows, too_large
+from huzhu.tabular import PasswordError, TableError, read_rows, too_large
 from huzhu.uploads import record_rejected_upload
 from huzhu.years import scheme_year, year_option_error
 
 
 class Command(BaseCommand):
     help = "Import targets (附件1 layout, CSV or xlsx) or print the target report."
+    # Tests hand the password prompt its input, as Django's createsuperuser does.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         verbs = parser.add_subparsers(dest="verb", required=True)
@@ -28,20 +33,49 @@ class Command(BaseCommand):
             action="store_true",
             help="create the organizing units the file names and the tree does not hold",
         )
+        importing.add_argument(
+            "--clear-unlisted",
+            action="store_true",
+            help="clear the figures of organizing units the file does not list",
+        )
+        importing.add_argument(
+            "--password",
+            action="store_true",
+            help="the workbook is encrypted: ask for its password (read from standard input "
+            "when that is not a terminal); it is never shown or logged",
+        )
         reporting = verbs.add_parser("report", help="print the target report of a year")
-        reporting.add_argument("--year", type=int, required=True)
+        reporting.add_argument("--year", required=True)
         reporting.add_argument("--out", help="write the report as .xlsx to this file")
 
     def handle(self, *args, verb, **options):
         if verb == "import":
-            self.import_file(Path(options["file"]), options["create_units"])
+            password = (
+                self.ask_password(options.get("stdin") or sys.stdin)
+                if options["password"]
+                else None
+            )
+            self.import_file(
+                Path(options["file"]), options["create_units"], options["clear_unlisted"], password
+            )
         else:
             year = scheme_year(options["year"])
             if year is None:
                 raise CommandError(year_option_error("--year"), returncode=2)
             self.report(year, options.get("out"))
 
-    def import_file(self, path: Path, create_units: bool):
+    def ask_password(self, stdin) -> str:
+        # Not an option's value: that would stand in the shell history and in `ps`.
+        try:
+            if stdin.isatty():
+                return getpass.getpass(_("Workbook password: "))
+            return stdin.readline().rstrip("\r\n")
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise CommandError(_("No password was entered."), returncode=2) from exc
+
+    def import_file(
+        self, path: Path, create_units: bool, clear_unlisted: bool, password: str | None
+    ):
         try:
             size = path.stat().st_size
             error = too_large(size)
@@ -53,17 +87,24 @@ class Command(BaseCommand):
                 returncode=2,
             ) from exc
         new: list[tuple[int, str]] = []
+        unlisted: list[str] = []
         try:
             if error:
                 raise error
-            parsed = parse_target_table(read_rows(content, path.name))
+            rows = read_rows(content, path.name, password=password)
+            parsed = parse_target_table(rows, example_year=timezone.localdate().year)
             new = new_unit_rows(parsed)
+            unlisted = unlisted_units(parsed)
             result = import_targets(
                 actor=None,
                 parsed=parsed,
                 source=path.name,
                 create_units={name for _row, name in new} if create_units else (),
+                clear_units=set(unlisted) if clear_unlisted else (),
             )
+        except PasswordError as exc:
+            hint = [] if password else [_("Run the import again with --password.")]
+            self.refuse(path, size, [str(exc), *hint])
         except TableError as exc:
             self.refuse(path, size, [str(exc)])
         except TargetFileError as exc:
@@ -72,6 +113,14 @@ class Command(BaseCommand):
                 errors = [
                     *errors,
                     _("If these are new units, run the import again with --create-units."),
+                ]
+            if unlisted and not clear_unlisted:
+                errors = [
+                    *errors,
+                    _(
+                        "If the file is complete, run the import again with --clear-unlisted "
+                        "to clear the figures of the units it does not list."
+                    ),
                 ]
             self.refuse(path, size, errors)
         if result.first_import:
@@ -82,6 +131,11 @@ class Command(BaseCommand):
         elif result.created:
             self.stdout.write(
                 _("New organizing units created: %(names)s.") % {"names": "、".join(result.created)}
+            )
+        if result.cleared:
+            self.stdout.write(
+                _("Figures cleared for organizing units not in the file: %(names)s.")
+                % {"names": "、".join(result.cleared)}
             )
         self.stdout.write(
             _("Imported the %(year)s targets: %(units)s organizing units (%(created)s new).")
@@ -104,7 +158,14 @@ class Command(BaseCommand):
                 returncode=2,
             )
         if out:
-            Path(out).write_bytes(report_workbook(report))
+            try:
+                Path(out).write_bytes(report_workbook(report))
+            except OSError as exc:
+                raise CommandError(
+                    _("Cannot write the file %(path)s: %(error)s")
+                    % {"path": out, "error": describe_os_error(exc)},
+                    returncode=2,
+                ) from exc
             self.stdout.write(_("Written to %(path)s.") % {"path": out})
         else:
             sys.stdout.write(report_text(report))
