@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from huzhu import ratelimit
 from huzhu.accounts.access import in_scope
+from huzhu.accounts.models import User
 from huzhu.accounts.roles import can_view_full_identity
+from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.members import crypto
@@ -103,7 +105,7 @@ def _identity_fields(cleaned: dict[str, str]) -> dict[str, str]:
     }
 
 
-def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Member:
+def create_member(*, actor: Actor, unit: Unit, data: MemberInput, request=None) -> Member:
     """Register a member under a grassroots union (or an employer below one)."""
     if unit.kind not in (UnitKind.GRASSROOTS, UnitKind.EMPLOYER):
         raise MemberError({"unit": _("Members belong to a grassroots union.")})
@@ -159,7 +161,7 @@ def _elsewhere_messages() -> dict[str, str]:
     }
 
 
-def _refuse_duplicates(*, actor, fields: dict[str, str], request=None) -> None:
+def _refuse_duplicates(*, actor: Actor, fields: dict[str, str], request=None) -> None:
     """SPEC M1, M4: one member per ID number, one member per union card.
 
     A number held in the user's own scope is named with its member (they can open them
@@ -222,7 +224,7 @@ class RevealRefused(Exception):
     pass
 
 
-def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
+def reveal_identity(*, actor: Actor, member: Member, request=None) -> dict[str, str]:
     """The clear ID, phone and card numbers; each call is written to the audit log (S2),
     and so is a refusal (a role that may not see full numbers). `actor=None` is the system."""
     if actor is not None and not can_view_full_identity(actor.role):
@@ -263,7 +265,7 @@ class SearchRefused(Exception):
 NUMBER_SEARCH_LIMIT = 50
 
 
-def _count_number_lookup(actor) -> ratelimit.Verdict:
+def _count_number_lookup(actor: User) -> ratelimit.Verdict:
     """One lookup of a full number by `actor`: the search, and a registration that meets a
     number of another unit, share the hour's allowance (SPEC S2)."""
     return ratelimit.hit(
@@ -273,7 +275,7 @@ def _count_number_lookup(actor) -> ratelimit.Verdict:
     )
 
 
-def refuse_number_search(*, actor, search: MemberSearch, reason: str, request=None) -> None:
+def refuse_number_search(*, actor: User, search: MemberSearch, reason: str, request=None) -> None:
     """Write a refused search by full number to the audit log, with the masked number only:
     an oracle attempt leaves a trace. `reason`: role, address or throttled."""
     with transaction.atomic():
@@ -291,7 +293,7 @@ def refuse_number_search(*, actor, search: MemberSearch, reason: str, request=No
         )
 
 
-def search_by_full_number(*, actor, search: MemberSearch, request=None) -> list[Member]:
+def search_by_full_number(*, actor: User, search: MemberSearch, request=None) -> list[Member]:
     """SPEC S2: a full ID or phone number, only for roles that may see full numbers,
     rate-limited per user and written to the audit log with the masked number (refusals
     too)."""
