@@ -277,40 +277,49 @@ def redeem_enrolment_code(*, user: User, code: str, request=None) -> TOTPDevice:
 
 
 def verify_second_factor(*, user: User, device: TOTPDevice, token: str, request=None) -> None:
-    """Check an authenticator code; the first right one confirms a new authenticator.
+    """Check an authenticator code; the first right one confirms a new authenticator and
+    spends its enrolment code. One transaction holds the check, the confirmation and the
+    audit row, with the authenticator's row locked: two sessions sending codes at once are
+    checked one after the other, so the throttle counts both and a code is taken once.
     Every refused code is written to the audit log. Raises SecondFactorError."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        refusal = _check_token(user=user, device=locked, token=token, request=request)
+        if refusal is None:
+            _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
+    # The throttle's count of a wrong code is committed with the block above; the refusal's
+    # row has its own transaction, and the error leaves after both.
+    if refusal is not None:
+        reason, message = refusal
+        _second_factor_failed(user=user, request=request, step="token", reason=reason)
+        raise SecondFactorError(message)
+    device.confirmed = locked.confirmed
+
+
+def _check_token(
+    *, user: User, device: TOTPDevice, token: str, request=None
+) -> tuple[str, str] | None:
+    """None when the code is right (and a new authenticator now confirmed), else the
+    refusal's reason and message. Runs inside verify_second_factor's transaction."""
     allowed, info = device.verify_is_allowed()
     if not allowed:
-        _second_factor_failed(user=user, request=request, step="token", reason="throttled")
         until = (info or {}).get("locked_until")
         seconds = math.ceil((until - timezone.now()).total_seconds()) if until else 1
-        raise SecondFactorError(_wait_message(max(1, seconds)))
+        return "throttled", _wait_message(max(1, seconds))
     if not device.verify_token(token.strip()):
-        _second_factor_failed(user=user, request=request, step="token", reason="wrong")
-        raise SecondFactorError(_("The code is wrong or has expired."))
-    if not device.confirmed and not _confirm(user=user, device=device, request=request):
-        _second_factor_failed(user=user, request=request, step="token", reason="code_spent")
-        raise SecondFactorError(
-            _(
-                "The enrolment code has expired or was replaced by a new one. "
-                "Ask the district union for a new one."
-            )
-        )
-    _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
-
-
-def _confirm(*, user: User, device: TOTPDevice, request=None) -> bool:
-    """Confirm a new authenticator and spend the enrolment code bound to it, together.
-    False when the code has expired or was replaced (it no longer enrols anything)."""
+        return "wrong", _("The code is wrong or has expired.")
+    if device.confirmed:
+        return None
     now = timezone.now()
-    with transaction.atomic():
-        spent = EnrolmentCode.objects.filter(
-            device=device, used_at=None, expires_at__gt=now
-        ).update(used_at=now)
-        if not spent:
-            # Another session of the same user may have confirmed it a moment ago.
-            return TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        device.confirmed = True
-        _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
-    return True
+    spent = EnrolmentCode.objects.filter(device=device, used_at=None, expires_at__gt=now).update(
+        used_at=now
+    )
+    if not spent:
+        return "code_spent", _(
+            "The enrolment code has expired or was replaced by a new one. "
+            "Ask the district union for a new one."
+        )
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    device.confirmed = True
+    _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
+    return None

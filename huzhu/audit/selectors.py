@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from huzhu.accounts.access import scoped
+from huzhu.accounts.models import User
 from huzhu.audit.actions import codes_matching
 from huzhu.audit.models import AuditEvent
 
@@ -25,8 +26,8 @@ def _start_of(day: datetime.date, days_later: int = 0) -> datetime.datetime | No
 
 
 def events_for(
-    user,
     *,
+    user: User,
     words: str = "",
     who: str = "",
     since: datetime.date | None = None,

@@ -6,7 +6,6 @@ import secrets
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -84,15 +83,14 @@ def receive_upload(request):
 
 def _apply(request, parsed: TargetFile, name: str, size: int, create_units=(), clear_units=()):
     try:
-        with transaction.atomic():
-            result = import_targets(
-                actor=request.user,
-                parsed=parsed,
-                source=name,
-                create_units=create_units,
-                clear_units=clear_units,
-                request=request,
-            )
+        result = import_targets(
+            actor=request.user,
+            parsed=parsed,
+            source=name,
+            create_units=create_units,
+            clear_units=clear_units,
+            request=request,
+        )
     except TargetFileError as exc:
         return _refuse(request, name, size, exc.errors)
     if result.first_import:
