@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhu import ratelimit
-from huzhu.accounts.access import in_scope
+from huzhu.accounts.access import scoped
 from huzhu.accounts.models import User
 from huzhu.accounts.roles import can_view_full_identity
 from huzhu.accounts.types import Actor
@@ -133,17 +133,26 @@ def create_member(*, actor: Actor, unit: Unit, data: MemberInput, request=None) 
                 summary=f"{member.name} {member.id_number_masked}",
             )
     except IntegrityError:
-        # Two uploads racing on the same ID or card: the constraint decides, same message.
+        # Two registrations of the same numbers passed the check above together, and the
+        # constraint let the other one in. It has committed: check again, so that this one
+        # gets the answer of a later submission (the member named when in scope, nothing
+        # named elsewhere), saying it happened just now.
+        _refuse_duplicates(actor=actor, fields=fields, request=request, just_now=True)
+        # Nobody holds the numbers any more (the other registration was undone meanwhile).
         raise MemberError(
             {"id_number": _("A member with this ID number or union card already exists.")}
         ) from None
     return member
 
 
-def _in_scope_messages(holder: Member) -> dict[str, str]:
+def _in_scope_messages(holder: Member, *, just_now: bool = False) -> dict[str, str]:
+    registered = (
+        _("This person was registered just now: %(name)s.")
+        if just_now
+        else _("A member with this ID number is already registered: %(name)s.")
+    )
     return {
-        "id_number": _("A member with this ID number is already registered: %(name)s.")
-        % {"name": holder.name},
+        "id_number": registered % {"name": holder.name},
         # SPEC M4: one union card belongs to one member.
         "union_card": _("This union card already belongs to the member %(name)s.")
         % {"name": holder.name},
@@ -161,16 +170,22 @@ def _elsewhere_messages() -> dict[str, str]:
     }
 
 
-def _refuse_duplicates(*, actor: Actor, fields: dict[str, str], request=None) -> None:
+def _refuse_duplicates(
+    *, actor: Actor, fields: dict[str, str], request=None, just_now: bool = False
+) -> None:
     """SPEC M1, M4: one member per ID number, one member per union card.
 
     A number held in the user's own scope is named with its member (they can open them
-    anyway). One held elsewhere would make this form a district-wide lookup of full numbers
+    anyway); when one member holds both the ID number and the card, the person is already
+    registered and that is the one answer (their card does not "belong to another
+    member"). One held elsewhere would make this form a district-wide lookup of full numbers
     (SPEC S2): it is answered without naming anything of the other unit, costs one lookup
     of the hour the search by full number counts too, and is audited with the masked
-    number; once the hour's lookups are spent the registration is refused."""
+    number; once the hour's lookups are spent the registration is refused. `just_now`: the
+    check after losing a race to a registration of the same numbers."""
     errors: dict[str, str] = {}
     existing: dict[str, Member] = {}
+    seen: set[int] = set()
     spent = None
     for field, kind in (("id_number", "id"), ("union_card", "card")):
         holder = (
@@ -180,8 +195,11 @@ def _refuse_duplicates(*, actor: Actor, fields: dict[str, str], request=None) ->
         )
         if holder is None:
             continue
-        if actor is None or in_scope(actor, holder.unit_path):
-            errors[field] = _in_scope_messages(holder)[field]
+        if field == "union_card" and holder.pk in seen:
+            continue  # the same member holds the ID number: answered above
+        seen.add(holder.pk)
+        if actor is None or _in_scope(actor, holder):
+            errors[field] = _in_scope_messages(holder, just_now=just_now)[field]
             existing[field] = holder
             continue
         verdict = _count_number_lookup(actor)
@@ -218,6 +236,11 @@ def _refuse_duplicates(*, actor: Actor, fields: dict[str, str], request=None) ->
         )
     if errors:
         raise MemberError(errors, existing=existing)
+
+
+def _in_scope(actor: User, holder: Member) -> bool:
+    # Asked of the database with the scope every list uses (accounts.access.scoped).
+    return scoped(Member.objects.filter(pk=holder.pk), actor, "unit_path").exists()
 
 
 class RevealRefused(Exception):
