@@ -4,18 +4,12 @@ subtree, and anything outside it is answered as if it did not exist."""
 from django.db.models import QuerySet
 from django.http import Http404
 
-from huzhu.accounts import roles
-
 
 def scope_path(user) -> str:
     """The unit path prefix this user may see; a user without a unit sees nothing."""
     if not user.is_authenticated or not getattr(user, "unit_id", None):
         return "/nothing/"
     return user.unit.path
-
-
-def in_scope(user, path: str) -> bool:
-    return bool(path) and path.startswith(scope_path(user))
 
 
 def scoped(queryset: QuerySet, user, field: str = "path") -> QuerySet:
@@ -27,7 +21,3 @@ def get_in_scope_or_404(queryset: QuerySet, user, field: str = "path", **lookup)
     if obj is None:
         raise Http404
     return obj
-
-
-def is_read_only(user) -> bool:
-    return user.role in roles.READ_ONLY_ROLES
