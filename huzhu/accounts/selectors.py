@@ -69,3 +69,9 @@ def staff_units(*, user: User) -> QuerySet[Unit]:
     """The units a staff user may be attached to, under the acting user's unit (an employer
     has no staff of ours)."""
     return scoped(Unit.objects.exclude(kind=UnitKind.EMPLOYER), user).order_by("path")
+
+
+def any_staff_user_named(*, username: str) -> User | None:
+    """A staff user by username, anywhere in the district: for the operator's commands on
+    the server (`huzhu unlock`, `huzhu totp`), which act as the system, not as a user."""
+    return User.objects.select_related("unit").filter(username=username).first()
