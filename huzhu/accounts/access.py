@@ -1,22 +1,31 @@
 """The few access checks every view goes through (SPEC S1): scope is the user's unit
 subtree, and anything outside it is answered as if it did not exist."""
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from huzhu.accounts.models import User
 
-def scope_path(user) -> str:
+M = TypeVar("M", bound=Model)
+
+
+def scope_path(user: User | AnonymousUser) -> str:
     """The unit path prefix this user may see; a user without a unit sees nothing."""
-    if not user.is_authenticated or not getattr(user, "unit_id", None):
+    if not isinstance(user, User) or user.unit is None:
         return "/nothing/"
     return user.unit.path
 
 
-def scoped(queryset: QuerySet, user, field: str = "path") -> QuerySet:
+def scoped(queryset: QuerySet[M], user: User | AnonymousUser, field: str = "path") -> QuerySet[M]:
     return queryset.filter(**{f"{field}__startswith": scope_path(user)})
 
 
-def get_in_scope_or_404(queryset: QuerySet, user, field: str = "path", **lookup):
+def get_in_scope_or_404(
+    queryset: QuerySet[M], user: User | AnonymousUser, field: str = "path", **lookup
+) -> M:
     obj = scoped(queryset, user, field).filter(**lookup).first()
     if obj is None:
         raise Http404
