@@ -90,7 +90,7 @@ def load_demo() -> dict:
                     )
                 )
         hutang = Unit.objects.get(name="湖塘镇")
-        hutang_first = Unit.objects.filter(parent=hutang).order_by("position").first()
+        hutang_first = Unit.objects.filter(parent=hutang).order_by("position")[0]
         keys = {}
         for demo in DEMO_USERS:
             unit = (

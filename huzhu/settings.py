@@ -132,6 +132,7 @@ AXES_CLIENT_IP_CALLABLE = "huzhu.audit.services.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "huzhu.console.views_auth.locked_out"
 AXES_VERBOSE = False
+AXES_HTTP_RESPONSE_CODE = 429
 
 OTP_TOTP_ISSUER = "武进职工互助保障"
 # Enrolling an authenticator needs a one-time code from the district admin (SPEC S4).

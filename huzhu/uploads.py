@@ -2,8 +2,11 @@
 (SPEC S5) and, when it is refused for any reason, an audit row saying why (SPEC S3)."""
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from huzhu.accounts.models import User
+from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.tabular import quote
@@ -18,7 +21,7 @@ def size_error(size: int) -> str | None:
 
 
 def record_rejected_upload(
-    *, actor, kind: str, name: str, size: int, reasons: list[str], request=None
+    *, actor: Actor, kind: str, name: str, size: int, reasons: list[str], request=None
 ) -> None:
     """One audit row for a refused upload: who, which file, how large, and why (the first
     reasons, each cut short: a hostile file must not fill the log)."""
@@ -29,7 +32,22 @@ def record_rejected_upload(
         action=Action.UPLOAD_REJECTED,
         actor=actor,
         request=request,
-        unit_path=getattr(actor, "unit_path", "") or "",
+        unit_path=actor.unit_path if actor is not None else "",
         summary=f"{quote(name, 100)}: {reason}",
         data={"kind": kind, "name": quote(name, 200), "size": size, "reason": reason},
     )
+
+
+def record_upload(*, actor: User, kind: str, name: str, size: int, request=None) -> None:
+    """The audit row of an upload whose content was read and accepted (SPEC S3), written
+    before anything from it is applied: a file that was looked at and then cancelled is
+    still on record."""
+    with transaction.atomic():
+        record_event(
+            action=Action.UPLOAD,
+            actor=actor,
+            request=request,
+            unit_path=actor.unit_path,
+            summary=name,
+            data={"kind": kind, "name": name, "size": size},
+        )

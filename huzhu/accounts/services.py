@@ -3,7 +3,7 @@
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from huzhu import ratelimit
 from huzhu.accounts.models import EnrolmentCode, User
 from huzhu.accounts.roles import needs_second_factor
+from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.org.models import Unit
@@ -44,10 +45,10 @@ class SecondFactorError(AccountError):
 @dataclass(frozen=True)
 class IssuedCode:
     code: str  # shown once, as XXXX-XXXX-XXXX
-    expires_at: object
+    expires_at: datetime
 
 
-def _audit(action: str, *, actor, user: User, request=None, **fields) -> None:
+def _audit(action: str, *, actor: Actor, user: User, request=None, **fields) -> None:
     record_event(
         action=action,
         actor=actor,
@@ -63,7 +64,14 @@ def _audit(action: str, *, actor, user: User, request=None, **fields) -> None:
 
 
 def create_staff_user(
-    *, actor, username: str, display_name: str, role: str, unit: Unit, password: str, request=None
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: str,
+    unit: Unit,
+    password: str,
+    request=None,
 ) -> tuple[User, IssuedCode | None]:
     """The new user, and the enrolment code to hand over when the role needs a second
     factor. Raises ValidationError with field names (username, unit, password)."""
@@ -110,7 +118,7 @@ def change_password(*, actor: User, password: str, request=None) -> None:
         _audit(Action.PASSWORD_CHANGED, actor=actor, user=actor, request=request)
 
 
-def reset_password(*, actor, user: User, request=None) -> str:
+def reset_password(*, actor: Actor, user: User, request=None) -> str:
     """A temporary password to hand over; the user must change it at the next sign-in.
     Changing the password also ends the user's open sessions."""
     password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
@@ -122,7 +130,7 @@ def reset_password(*, actor, user: User, request=None) -> str:
     return password
 
 
-def disable_user(*, actor, user: User, request=None) -> None:
+def disable_user(*, actor: Actor, user: User, request=None) -> None:
     """A disabled user cannot sign in, and open sessions stop working at the next request
     (Django's ModelBackend refuses inactive users)."""
     if actor is not None and actor.pk == user.pk:
@@ -133,7 +141,7 @@ def disable_user(*, actor, user: User, request=None) -> None:
     user.is_active = False
 
 
-def enable_user(*, actor, user: User, request=None) -> None:
+def enable_user(*, actor: Actor, user: User, request=None) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=True)
         _audit(Action.USER_ENABLE, actor=actor, user=user, request=request)
@@ -143,7 +151,7 @@ def enable_user(*, actor, user: User, request=None) -> None:
 # --- lockout -------------------------------------------------------------------------
 
 
-def unlock_user(*, actor, user: User, request=None, via: str = "") -> None:
+def unlock_user(*, actor: Actor, user: User, request=None, via: str = "") -> None:
     """Lift a lockout after repeated wrong passwords, at every address (SPEC S4)."""
     with transaction.atomic():
         axes_reset(username=user.username)
@@ -156,7 +164,7 @@ def unlock_user(*, actor, user: User, request=None, via: str = "") -> None:
         )
 
 
-def unlock_address(*, actor, address: str, request=None, via: str = "") -> None:
+def unlock_address(*, actor: Actor, address: str, request=None, via: str = "") -> None:
     """Lift the lock on an address that tried too many usernames."""
     with transaction.atomic():
         axes_reset(ip=address)
@@ -180,7 +188,7 @@ def _normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def issue_enrolment_code(*, actor, user: User, request=None) -> IssuedCode:
+def issue_enrolment_code(*, actor: Actor, user: User, request=None) -> IssuedCode:
     """A new enrolment code for `user`; earlier unused codes stop working."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = timezone.now()
@@ -197,7 +205,7 @@ def issue_enrolment_code(*, actor, user: User, request=None) -> IssuedCode:
     return IssuedCode(code=shown, expires_at=expires_at)
 
 
-def reset_second_factor(*, actor, user: User, request=None, via: str = "") -> IssuedCode:
+def reset_second_factor(*, actor: Actor, user: User, request=None, via: str = "") -> IssuedCode:
     """A lost phone: the old authenticator stops working, and the user enrols a new one
     at the next sign-in with the returned code."""
     with transaction.atomic():
@@ -269,40 +277,49 @@ def redeem_enrolment_code(*, user: User, code: str, request=None) -> TOTPDevice:
 
 
 def verify_second_factor(*, user: User, device: TOTPDevice, token: str, request=None) -> None:
-    """Check an authenticator code; the first right one confirms a new authenticator.
+    """Check an authenticator code; the first right one confirms a new authenticator and
+    spends its enrolment code. One transaction holds the check, the confirmation and the
+    audit row, with the authenticator's row locked: two sessions sending codes at once are
+    checked one after the other, so the throttle counts both and a code is taken once.
     Every refused code is written to the audit log. Raises SecondFactorError."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        refusal = _check_token(user=user, device=locked, token=token, request=request)
+        if refusal is None:
+            _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
+    # The throttle's count of a wrong code is committed with the block above; the refusal's
+    # row has its own transaction, and the error leaves after both.
+    if refusal is not None:
+        reason, message = refusal
+        _second_factor_failed(user=user, request=request, step="token", reason=reason)
+        raise SecondFactorError(message)
+    device.confirmed = locked.confirmed
+
+
+def _check_token(
+    *, user: User, device: TOTPDevice, token: str, request=None
+) -> tuple[str, str] | None:
+    """None when the code is right (and a new authenticator now confirmed), else the
+    refusal's reason and message. Runs inside verify_second_factor's transaction."""
     allowed, info = device.verify_is_allowed()
     if not allowed:
-        _second_factor_failed(user=user, request=request, step="token", reason="throttled")
         until = (info or {}).get("locked_until")
         seconds = math.ceil((until - timezone.now()).total_seconds()) if until else 1
-        raise SecondFactorError(_wait_message(max(1, seconds)))
+        return "throttled", _wait_message(max(1, seconds))
     if not device.verify_token(token.strip()):
-        _second_factor_failed(user=user, request=request, step="token", reason="wrong")
-        raise SecondFactorError(_("The code is wrong or has expired."))
-    if not device.confirmed and not _confirm(user=user, device=device, request=request):
-        _second_factor_failed(user=user, request=request, step="token", reason="code_spent")
-        raise SecondFactorError(
-            _(
-                "The enrolment code has expired or was replaced by a new one. "
-                "Ask the district union for a new one."
-            )
-        )
-    _audit(Action.SECOND_FACTOR, actor=user, user=user, request=request)
-
-
-def _confirm(*, user: User, device: TOTPDevice, request=None) -> bool:
-    """Confirm a new authenticator and spend the enrolment code bound to it, together.
-    False when the code has expired or was replaced (it no longer enrols anything)."""
+        return "wrong", _("The code is wrong or has expired.")
+    if device.confirmed:
+        return None
     now = timezone.now()
-    with transaction.atomic():
-        spent = EnrolmentCode.objects.filter(
-            device=device, used_at=None, expires_at__gt=now
-        ).update(used_at=now)
-        if not spent:
-            # Another session of the same user may have confirmed it a moment ago.
-            return TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        device.confirmed = True
-        _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
-    return True
+    spent = EnrolmentCode.objects.filter(device=device, used_at=None, expires_at__gt=now).update(
+        used_at=now
+    )
+    if not spent:
+        return "code_spent", _(
+            "The enrolment code has expired or was replaced by a new one. "
+            "Ask the district union for a new one."
+        )
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    device.confirmed = True
+    _audit(Action.SECOND_FACTOR_ENROLLED, actor=user, user=user, request=request)
+    return None

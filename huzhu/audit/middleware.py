@@ -10,6 +10,7 @@ parameters, never their values: a query may carry what was searched for (SPEC S2
 from django.http import HttpRequest
 
 from huzhu.accounts import roles
+from huzhu.accounts.models import User
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 
@@ -27,9 +28,9 @@ class PageViewMiddleware:
     def __call__(self, request: HttpRequest):
         # Who asked, before the view runs: signing out replaces request.user.
         user = request.user
-        logged = user.is_authenticated and roles.logs_page_views(getattr(user, "role", ""))
+        logged = isinstance(user, User) and roles.logs_page_views(user.role)
         response = self.get_response(request)
-        if logged:
+        if logged and isinstance(user, User):
             record_event(
                 action=Action.PAGE_VIEW,
                 actor=user,

@@ -3,20 +3,21 @@
 import datetime
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from huzhu.accounts.access import scoped
+from huzhu.accounts.models import User
 from huzhu.audit.actions import codes_matching
 from huzhu.audit.models import AuditEvent
+from huzhu.dates import SCHEME_ZONE
 
 
 def _start_of(day: datetime.date, days_later: int = 0) -> datetime.datetime | None:
-    """The first instant of the day (Asia/Shanghai, the active time zone; stored times are
+    """The first instant of the day (an Asia/Shanghai day, SCHEME_ZONE; stored times are
     UTC), or None at the ends of the calendar: 0001-01-01 in Shanghai is still year 0 in
     UTC, and the day after 9999-12-31 does not exist. Either way nothing is cut off there."""
     try:
-        start = timezone.make_aware(
-            datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
+        start = datetime.datetime.combine(
+            day + datetime.timedelta(days=days_later), datetime.time.min, tzinfo=SCHEME_ZONE
         )
         start.astimezone(datetime.UTC)
     except OverflowError:
@@ -25,8 +26,8 @@ def _start_of(day: datetime.date, days_later: int = 0) -> datetime.datetime | No
 
 
 def events_for(
-    user,
     *,
+    user: User,
     words: str = "",
     who: str = "",
     since: datetime.date | None = None,

@@ -2,12 +2,17 @@
 
 import functools
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.http import HttpRequest
 
+from huzhu.accounts.types import Actor
 from huzhu.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from huzhu.members.models import Member
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,7 +46,7 @@ def forwarded_client(remote: str, header: str, networks: tuple[Network, ...]) ->
     return found
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address: REMOTE_ADDR, or behind a trusted proxy the address it saw
     (settings HUZHU_TRUSTED_PROXIES and HUZHU_PROXY_HEADER, SPEC §13). Every caller — the
     audit log, sign-in lockout, rate limits — goes through here."""
@@ -63,8 +68,8 @@ def client_ip(request) -> str | None:
 def record_event(
     *,
     action: str,
-    actor=None,
-    member=None,
+    actor: Actor = None,
+    member: "Member | None" = None,
     target: models.Model | None = None,
     unit_path: str = "",
     summary: str = "",

@@ -1,10 +1,17 @@
 """Console forms: they only carry fields; checks are the services' (and their rules')."""
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from huzhu.members.models import InsuranceScope
 from huzhu.org.models import Unit
+
+
+def _set_choices(field: forms.Field, queryset: QuerySet[Unit]) -> None:
+    """The units a choice field offers, given by the view (what the user's scope holds)."""
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 class MemberForm(forms.Form):
@@ -23,7 +30,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        _set_choices(self.fields["unit"], units)
 
 
 class UnitForm(forms.Form):
@@ -33,7 +40,7 @@ class UnitForm(forms.Form):
 
     def __init__(self, *args, parents, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parents
+        _set_choices(self.fields["parent"], parents)
 
 
 class UnitRenameForm(forms.Form):
@@ -45,4 +52,4 @@ class UnitMoveForm(forms.Form):
 
     def __init__(self, *args, parents, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parents
+        _set_choices(self.fields["parent"], parents)

@@ -1,11 +1,7 @@
 """Staff console pages: parse the request, call one selector or service, render."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,11 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.accounts import roles
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.console import views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
+from huzhu.dates import scheme_today
 from huzhu.http import no_store
 from huzhu.members import selectors as member_selectors
 from huzhu.members.services import (
@@ -28,10 +23,10 @@ from huzhu.members.services import (
     reveal_identity,
 )
 from huzhu.org import selectors as org_selectors
-from huzhu.org.models import CHILD_KINDS, UnitKind
+from huzhu.org import unit_selectors
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import completion_rate
-from huzhu.org.services import UnitError, create_unit
+from huzhu.org.services import UnitError, add_unit, record_targets_export
 from huzhu.policy.pages import calculator_context
 from huzhu.years import scheme_year
 
@@ -40,7 +35,7 @@ def _year(request, years: list[int]) -> int:
     """The year asked for, or the latest one with targets when it is not a scheme year."""
     year = scheme_year(request.GET.get("year", ""))
     if year is None:
-        return years[0] if years else datetime.date.today().year
+        return years[0] if years else scheme_today().year
     return year
 
 
@@ -91,14 +86,7 @@ def targets(request):
         if not report.has_figures:
             messages.info(request, _("No targets for this year."))
             return redirect(f"{reverse('console:targets')}?year={year}")
-        record_event(
-            action=Action.TARGETS_EXPORT,
-            actor=request.user,
-            request=request,
-            unit_path=request.user.unit_path,
-            summary=f"{year}",
-            data={"year": year},
-        )
+        record_targets_export(actor=request.user, year=year, request=request)
         response = HttpResponse(
             report_workbook(report),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -123,68 +111,32 @@ def targets_import(request):
     return views_targets.receive_upload(request)
 
 
-def _parent_choices(user):
-    """Units under which this user may add a unit: organizing and grassroots ones in scope."""
-    return (
-        org_selectors.units_for(user)
-        .filter(kind__in=[UnitKind.ORGANIZING, UnitKind.GRASSROOTS], active=True)
-        .order_by("path")
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @staff_view
 def units(request):
     form = None
     if roles.can_edit_units(request.user.role):
-        form = UnitForm(request.POST or None, parents=_parent_choices(request.user))
+        form = UnitForm(
+            request.POST or None, parents=unit_selectors.parent_choices(user=request.user)
+        )
         if request.method == "POST" and form.is_valid():
-            parent = form.cleaned_data["parent"]
-            (kind,) = CHILD_KINDS[UnitKind(parent.kind)]
             try:
-                unit = create_unit(
+                unit = add_unit(
                     actor=request.user,
                     name=form.cleaned_data["name"],
-                    kind=kind,
-                    parent=parent,
+                    parent=form.cleaned_data["parent"],
                     request=request,
                 )
-            except (UnitError, IntegrityError) as exc:
-                message = (
-                    str(exc)
-                    if isinstance(exc, UnitError)
-                    else _("A unit of this name already exists there.")
-                )
-                form.add_error("name", message)
+            except UnitError as exc:
+                form.add_error("name", str(exc))
             else:
                 messages.success(request, _("Unit “%(name)s” added.") % {"name": unit.name})
                 return redirect("console:units")
     elif request.method == "POST":
         raise PermissionDenied
-    units = org_selectors.units_for(request.user).order_by("path")
-    counts = dict(
-        member_selectors.members_for(request.user)
-        .values_list("unit_path")
-        .annotate(n=Count("id"))
-        .values_list("unit_path", "n")
-    )
-    depth0 = request.user.unit.path.count("/")
-    by_id = {u.pk: u for u in units}
-
-    def tree_key(unit):
-        # Siblings in 附件1 order, children right under their parent.
-        return [
-            (by_id[int(i)].position, by_id[int(i)].name) if int(i) in by_id else (0, "")
-            for i in unit.path.strip("/").split("/")
-        ]
-
     rows = [
-        {
-            "unit": u,
-            "indent": (u.path.count("/") - depth0) * 20,
-            "members": sum(c for p, c in counts.items() if p.startswith(u.path)),
-        }
-        for u in sorted(units, key=tree_key)
+        {"unit": row.unit, "indent": row.depth * 20, "members": row.members}
+        for row in unit_selectors.unit_tree(user=request.user)
     ]
     return render(request, "console/units.html", {"rows": rows, "form": form})
 
@@ -193,8 +145,7 @@ def units(request):
 @staff_view
 @require(roles.can_edit_members)
 def member_new(request):
-    units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS, active=True)
-    form = MemberForm(request.POST or None, units=units.order_by("path"))
+    form = MemberForm(request.POST or None, units=unit_selectors.member_units(user=request.user))
     status, existing = 200, {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

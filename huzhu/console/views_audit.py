@@ -32,7 +32,7 @@ def audit(request):
     form = AuditFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     events = events_for(
-        request.user,
+        user=request.user,
         words=filters.get("action", ""),
         who=filters.get("who", ""),
         since=filters.get("since"),

@@ -14,16 +14,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts import roles
 from huzhu.accounts.lockout import lock_minutes
+from huzhu.accounts.selectors import confirmed_device, pending_device
 from huzhu.accounts.services import (
     SecondFactorError,
     change_password,
@@ -79,20 +78,6 @@ def _next_url(request) -> str:
     return target
 
 
-def _pending_device(request) -> TOTPDevice | None:
-    """The authenticator this session is enrolling, while its enrolment code still holds."""
-    pk = request.session.get(ENROLMENT_SESSION_KEY)
-    if pk is None:
-        return None
-    return TOTPDevice.objects.filter(
-        pk=pk,
-        user=request.user,
-        confirmed=False,
-        enrolment_code__used_at=None,
-        enrolment_code__expires_at__gt=timezone.now(),
-    ).first()
-
-
 @never_cache  # the enrolment step shows the authenticator's key
 @require_http_methods(["GET", "POST"])
 def otp_view(request):
@@ -103,10 +88,11 @@ def otp_view(request):
         return redirect("console:login")
     if not roles.needs_second_factor(user.role) or user.is_verified():
         return redirect("console:dashboard")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = confirmed_device(user=user)
     step = "verify"
     if device is None:
-        device = _pending_device(request)
+        # The authenticator this session is enrolling, while its enrolment code holds.
+        device = pending_device(user=user, pk=request.session.get(ENROLMENT_SESSION_KEY))
         step = "scan" if device is not None else "enrolment_code"
     error = ""
     if request.method == "POST":
@@ -128,7 +114,7 @@ def otp_view(request):
             otp_login(request, device)
             return redirect(_next_url(request))
     context = {"step": step, "error": error}
-    if step == "scan":
+    if step == "scan" and device is not None:
         context["secret"] = base64.b32encode(device.bin_key).decode()
         context["qr_svg"] = _qr_svg(device.config_url)
     return render(request, "console/otp.html", context)

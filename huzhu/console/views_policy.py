@@ -1,12 +1,12 @@
 """Scheme-year policies in the console: each version readable, and two versions compared."""
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from huzhu.console.access import staff_view
 from huzhu.policy.comparison import compare
 from huzhu.policy.models import PolicyVersion
-from huzhu.policy.selectors import parsed_policy
+from huzhu.policy.selectors import parsed_policy, policy_version, policy_versions
 
 
 def _default_pair(versions: list[PolicyVersion]) -> tuple[PolicyVersion | None, ...]:
@@ -26,12 +26,12 @@ def _default_pair(versions: list[PolicyVersion]) -> tuple[PolicyVersion | None, 
 @require_GET
 @staff_view
 def policies(request):
-    versions = list(PolicyVersion.objects.order_by("-year", "-version"))
+    versions = policy_versions()
     old_id, new_id = request.GET.get("a", ""), request.GET.get("b", "")
     # ASCII digits only: "²" passes isdigit() and then fails int() inside the query.
     if all(ref.isascii() and ref.isdigit() for ref in (old_id, new_id)):
-        old = get_object_or_404(PolicyVersion, pk=old_id)
-        new = get_object_or_404(PolicyVersion, pk=new_id)
+        old: PolicyVersion | None = policy_version(pk=old_id)
+        new: PolicyVersion | None = policy_version(pk=new_id)
     else:
         old, new = _default_pair(versions)
     show_same = request.GET.get("all") == "1"
@@ -45,7 +45,7 @@ def policies(request):
 @require_GET
 @staff_view
 def policy(request, pk: int):
-    version = get_object_or_404(PolicyVersion, pk=pk)
+    version = policy_version(pk=pk)
     return render(
         request, "console/policy.html", {"version": version, "policy": parsed_policy(version)}
     )

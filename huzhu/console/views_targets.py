@@ -6,18 +6,15 @@ import secrets
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from huzhu.accounts import roles
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.console.access import require, staff_view
+from huzhu.dates import scheme_today
 from huzhu.org.rules import (
     TargetFile,
     TargetFileError,
@@ -28,7 +25,7 @@ from huzhu.org.rules import (
 from huzhu.org.selectors import any_organizing_unit
 from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.tabular import TableError, read_rows
-from huzhu.uploads import record_rejected_upload, size_error
+from huzhu.uploads import record_rejected_upload, record_upload, size_error
 
 PENDING = "huzhu.targets_pending"
 
@@ -58,19 +55,12 @@ def receive_upload(request):
     password = request.POST.get("password") or None
     try:
         rows = read_rows(upload.read(), name, password=password)
-        parsed = parse_target_table(rows, example_year=timezone.localdate().year)
+        parsed = parse_target_table(rows, example_year=scheme_today().year)
     except TableError as exc:
         return _refuse(request, name, size, [str(exc)])
     except TargetFileError as exc:
         return _refuse(request, name, size, exc.errors)
-    record_event(
-        action=Action.UPLOAD,
-        actor=request.user,
-        request=request,
-        unit_path=request.user.unit_path,
-        summary=name,
-        data={"kind": "targets", "name": name, "size": size},
-    )
+    record_upload(actor=request.user, kind="targets", name=name, size=size, request=request)
     new = new_unit_rows(parsed) if any_organizing_unit() else []
     cleared = unlisted_units(parsed)
     if new or cleared:
@@ -93,15 +83,14 @@ def receive_upload(request):
 
 def _apply(request, parsed: TargetFile, name: str, size: int, create_units=(), clear_units=()):
     try:
-        with transaction.atomic():
-            result = import_targets(
-                actor=request.user,
-                parsed=parsed,
-                source=name,
-                create_units=create_units,
-                clear_units=clear_units,
-                request=request,
-            )
+        result = import_targets(
+            actor=request.user,
+            parsed=parsed,
+            source=name,
+            create_units=create_units,
+            clear_units=clear_units,
+            request=request,
+        )
     except TargetFileError as exc:
         return _refuse(request, name, size, exc.errors)
     if result.first_import:

@@ -7,12 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.accounts.access import get_in_scope_or_404
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import UnitMoveForm, UnitRenameForm
-from huzhu.members import selectors as member_selectors
-from huzhu.org import selectors as org_selectors
-from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
+from huzhu.org import unit_selectors
+from huzhu.org.models import Unit, UnitKind
 from huzhu.org.services import (
     UnitError,
     deactivate_unit,
@@ -23,15 +21,7 @@ from huzhu.org.services import (
 
 
 def _unit(request, pk: int) -> Unit:
-    return get_in_scope_or_404(Unit.objects.select_related("parent"), request.user, pk=pk)
-
-
-def _move_choices(unit: Unit):
-    """Active units of the kind this unit may sit under, other than its parent."""
-    kinds = [kind for kind, children in CHILD_KINDS.items() if unit.kind in children]
-    return (
-        Unit.objects.filter(kind__in=kinds, active=True).exclude(pk=unit.parent_id).order_by("path")
-    )
+    return unit_selectors.unit_for(user=request.user, pk=pk)
 
 
 @require_GET
@@ -40,16 +30,16 @@ def unit(request, pk: int):
     found = _unit(request, pk)
     context = {
         "unit": found,
-        "children": org_selectors.units_for(request.user).filter(parent=found),
-        "members": member_selectors.members_for(request.user)
-        .filter(unit_path__startswith=found.path)
-        .count(),
-        "targets": Target.objects.filter(unit=found).order_by("-year"),
+        "children": unit_selectors.child_units(user=request.user, unit=found),
+        "members": unit_selectors.member_count(user=request.user, unit=found),
+        "targets": unit_selectors.unit_targets(user=request.user, unit=found),
     }
     if roles.can_correct_units(request.user.role):
         context["rename_form"] = UnitRenameForm(initial={"name": found.name})
         if found.kind != UnitKind.DISTRICT and found.kind != UnitKind.ORGANIZING:
-            context["move_form"] = UnitMoveForm(parents=_move_choices(found))
+            context["move_form"] = UnitMoveForm(
+                parents=unit_selectors.move_choices(user=request.user, unit=found)
+            )
     return render(request, "console/unit.html", context)
 
 
@@ -88,7 +78,9 @@ def unit_rename(request, pk: int):
 @require(roles.can_correct_units)
 def unit_move(request, pk: int):
     found = _unit(request, pk)
-    form = UnitMoveForm(request.POST, parents=_move_choices(found))
+    form = UnitMoveForm(
+        request.POST, parents=unit_selectors.move_choices(user=request.user, unit=found)
+    )
     if not form.is_valid():
         messages.error(request, _("Choose the unit to move it under."))
         return redirect("console:unit", found.pk)

@@ -5,17 +5,17 @@ import ipaddress
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts import roles
-from huzhu.accounts.lockout import locked_addresses, locked_usernames
+from huzhu.accounts.lockout import locked_addresses
 from huzhu.accounts.models import User
+from huzhu.accounts.selectors import staff_rows, staff_units, staff_user
 from huzhu.accounts.services import (
     AccountError,
     create_staff_user,
@@ -40,12 +40,16 @@ class UserForm(forms.Form):
         label=gettext_lazy("Display name"), max_length=50, required=False
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=roles.Role.choices)
-    unit = forms.ModelChoiceField(
-        label=gettext_lazy("Unit"), queryset=Unit.objects.exclude(kind="employer")
-    )
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none())
     password = forms.CharField(
         label=gettext_lazy("Initial password"), widget=forms.PasswordInput, max_length=128
     )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = units
 
 
 def _hand_over(request, user: User, *, enrolment_code=None, password: str = "") -> None:
@@ -66,7 +70,7 @@ def _hand_over(request, user: User, *, enrolment_code=None, password: str = "") 
 @staff_view
 @require(roles.can_manage_users)
 def users(request):
-    form = UserForm(request.POST or None)
+    form = UserForm(request.POST or None, units=staff_units(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             created, code = create_staff_user(
@@ -81,17 +85,7 @@ def users(request):
             if code is not None:
                 _hand_over(request, created, enrolment_code=code)
             return redirect("console:users")
-    locked = locked_usernames()
-    enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
-    rows = [
-        {
-            "user": u,
-            "locked": u.username in locked,
-            "enrolled": u.pk in enrolled,
-            "second_factor": roles.needs_second_factor(u.role),
-        }
-        for u in User.objects.select_related("unit").order_by("unit__path", "username")
-    ]
+    rows = staff_rows(user=request.user)
     handover = request.session.pop(HANDOVER_SESSION_KEY, None)
     return render(
         request,
@@ -100,15 +94,15 @@ def users(request):
     )
 
 
-def _user(pk: int) -> User:
-    return get_object_or_404(User, pk=pk)
+def _user(request, pk: int) -> User:
+    return staff_user(user=request.user, pk=pk)
 
 
 @require_POST
 @staff_view
 @require(roles.can_manage_users)
 def user_unlock(request, pk: int):
-    user = _user(pk)
+    user = _user(request, pk)
     unlock_user(actor=request.user, user=user, request=request)
     messages.success(request, _("User %(name)s unlocked.") % {"name": user.username})
     return redirect("console:users")
@@ -132,7 +126,7 @@ def address_unlock(request):
 @staff_view
 @require(roles.can_manage_users)
 def user_reset_second_factor(request, pk: int):
-    user = _user(pk)
+    user = _user(request, pk)
     if not roles.needs_second_factor(user.role):
         messages.error(request, _("This role signs in without a second factor."))
         return redirect("console:users")
@@ -145,7 +139,7 @@ def user_reset_second_factor(request, pk: int):
 @staff_view
 @require(roles.can_manage_users)
 def user_reset_password(request, pk: int):
-    user = _user(pk)
+    user = _user(request, pk)
     if user.pk == request.user.pk:
         return redirect("console:password_change")
     password = reset_password(actor=request.user, user=user, request=request)
@@ -157,7 +151,7 @@ def user_reset_password(request, pk: int):
 @staff_view
 @require(roles.can_manage_users)
 def user_disable(request, pk: int):
-    user = _user(pk)
+    user = _user(request, pk)
     try:
         disable_user(actor=request.user, user=user, request=request)
     except AccountError as exc:
@@ -171,7 +165,7 @@ def user_disable(request, pk: int):
 @staff_view
 @require(roles.can_manage_users)
 def user_enable(request, pk: int):
-    user = _user(pk)
+    user = _user(request, pk)
     enable_user(actor=request.user, user=user, request=request)
     messages.success(request, _("User %(name)s enabled.") % {"name": user.username})
     return redirect("console:users")

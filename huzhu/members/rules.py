@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
+from huzhu.dates import scheme_today
 from huzhu.tabular import normalize_width
 
 
@@ -94,7 +95,7 @@ def clean_id_number(raw: str, *, today: datetime.date | None = None) -> str:
             _("The birth date in the ID number (%(date)s) is not a real date.")
             % {"date": value[6:14]}
         ) from None
-    if birth > (today or datetime.date.today()) or birth.year < 1900:
+    if birth > (today or scheme_today()) or birth.year < 1900:
         raise InvalidValue(
             _("The birth date in the ID number (%(date)s) is impossible.")
             % {"date": birth.isoformat()}

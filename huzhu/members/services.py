@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhu import ratelimit
-from huzhu.accounts.access import in_scope
+from huzhu.accounts.access import scoped
+from huzhu.accounts.models import User
 from huzhu.accounts.roles import can_view_full_identity
+from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.members import crypto
@@ -103,7 +105,7 @@ def _identity_fields(cleaned: dict[str, str]) -> dict[str, str]:
     }
 
 
-def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Member:
+def create_member(*, actor: Actor, unit: Unit, data: MemberInput, request=None) -> Member:
     """Register a member under a grassroots union (or an employer below one)."""
     if unit.kind not in (UnitKind.GRASSROOTS, UnitKind.EMPLOYER):
         raise MemberError({"unit": _("Members belong to a grassroots union.")})
@@ -131,17 +133,26 @@ def create_member(*, actor, unit: Unit, data: MemberInput, request=None) -> Memb
                 summary=f"{member.name} {member.id_number_masked}",
             )
     except IntegrityError:
-        # Two uploads racing on the same ID or card: the constraint decides, same message.
+        # Two registrations of the same numbers passed the check above together, and the
+        # constraint let the other one in. It has committed: check again, so that this one
+        # gets the answer of a later submission (the member named when in scope, nothing
+        # named elsewhere), saying it happened just now.
+        _refuse_duplicates(actor=actor, fields=fields, request=request, just_now=True)
+        # Nobody holds the numbers any more (the other registration was undone meanwhile).
         raise MemberError(
             {"id_number": _("A member with this ID number or union card already exists.")}
         ) from None
     return member
 
 
-def _in_scope_messages(holder: Member) -> dict[str, str]:
+def _in_scope_messages(holder: Member, *, just_now: bool = False) -> dict[str, str]:
+    registered = (
+        _("This person was registered just now: %(name)s.")
+        if just_now
+        else _("A member with this ID number is already registered: %(name)s.")
+    )
     return {
-        "id_number": _("A member with this ID number is already registered: %(name)s.")
-        % {"name": holder.name},
+        "id_number": registered % {"name": holder.name},
         # SPEC M4: one union card belongs to one member.
         "union_card": _("This union card already belongs to the member %(name)s.")
         % {"name": holder.name},
@@ -159,16 +170,22 @@ def _elsewhere_messages() -> dict[str, str]:
     }
 
 
-def _refuse_duplicates(*, actor, fields: dict[str, str], request=None) -> None:
+def _refuse_duplicates(
+    *, actor: Actor, fields: dict[str, str], request=None, just_now: bool = False
+) -> None:
     """SPEC M1, M4: one member per ID number, one member per union card.
 
     A number held in the user's own scope is named with its member (they can open them
-    anyway). One held elsewhere would make this form a district-wide lookup of full numbers
+    anyway); when one member holds both the ID number and the card, the person is already
+    registered and that is the one answer (their card does not "belong to another
+    member"). One held elsewhere would make this form a district-wide lookup of full numbers
     (SPEC S2): it is answered without naming anything of the other unit, costs one lookup
     of the hour the search by full number counts too, and is audited with the masked
-    number; once the hour's lookups are spent the registration is refused."""
+    number; once the hour's lookups are spent the registration is refused. `just_now`: the
+    check after losing a race to a registration of the same numbers."""
     errors: dict[str, str] = {}
     existing: dict[str, Member] = {}
+    seen: set[int] = set()
     spent = None
     for field, kind in (("id_number", "id"), ("union_card", "card")):
         holder = (
@@ -178,8 +195,11 @@ def _refuse_duplicates(*, actor, fields: dict[str, str], request=None) -> None:
         )
         if holder is None:
             continue
-        if actor is None or in_scope(actor, holder.unit_path):
-            errors[field] = _in_scope_messages(holder)[field]
+        if field == "union_card" and holder.pk in seen:
+            continue  # the same member holds the ID number: answered above
+        seen.add(holder.pk)
+        if actor is None or _in_scope(actor, holder):
+            errors[field] = _in_scope_messages(holder, just_now=just_now)[field]
             existing[field] = holder
             continue
         verdict = _count_number_lookup(actor)
@@ -218,11 +238,16 @@ def _refuse_duplicates(*, actor, fields: dict[str, str], request=None) -> None:
         raise MemberError(errors, existing=existing)
 
 
+def _in_scope(actor: User, holder: Member) -> bool:
+    # Asked of the database with the scope every list uses (accounts.access.scoped).
+    return scoped(Member.objects.filter(pk=holder.pk), actor, "unit_path").exists()
+
+
 class RevealRefused(Exception):
     pass
 
 
-def reveal_identity(*, actor, member: Member, request=None) -> dict[str, str]:
+def reveal_identity(*, actor: Actor, member: Member, request=None) -> dict[str, str]:
     """The clear ID, phone and card numbers; each call is written to the audit log (S2),
     and so is a refusal (a role that may not see full numbers). `actor=None` is the system."""
     if actor is not None and not can_view_full_identity(actor.role):
@@ -263,7 +288,7 @@ class SearchRefused(Exception):
 NUMBER_SEARCH_LIMIT = 50
 
 
-def _count_number_lookup(actor) -> ratelimit.Verdict:
+def _count_number_lookup(actor: User) -> ratelimit.Verdict:
     """One lookup of a full number by `actor`: the search, and a registration that meets a
     number of another unit, share the hour's allowance (SPEC S2)."""
     return ratelimit.hit(
@@ -273,7 +298,7 @@ def _count_number_lookup(actor) -> ratelimit.Verdict:
     )
 
 
-def refuse_number_search(*, actor, search: MemberSearch, reason: str, request=None) -> None:
+def refuse_number_search(*, actor: User, search: MemberSearch, reason: str, request=None) -> None:
     """Write a refused search by full number to the audit log, with the masked number only:
     an oracle attempt leaves a trace. `reason`: role, address or throttled."""
     with transaction.atomic():
@@ -291,7 +316,7 @@ def refuse_number_search(*, actor, search: MemberSearch, reason: str, request=No
         )
 
 
-def search_by_full_number(*, actor, search: MemberSearch, request=None) -> list[Member]:
+def search_by_full_number(*, actor: User, search: MemberSearch, request=None) -> list[Member]:
     """SPEC S2: a full ID or phone number, only for roles that may see full numbers,
     rate-limited per user and written to the audit log with the masked number (refusals
     too)."""

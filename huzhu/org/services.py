@@ -8,6 +8,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from huzhu.accounts.models import User
+from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
@@ -21,7 +23,7 @@ class UnitError(Exception):
 
 
 def create_unit(
-    *, actor, name: str, kind: str, parent: Unit | None, position: int = 0, request=None
+    *, actor: Actor, name: str, kind: str, parent: Unit | None, position: int = 0, request=None
 ) -> Unit:
     name = name.strip()
     if not name:
@@ -46,6 +48,20 @@ def create_unit(
             action=Action.UNIT_CREATE, actor=actor, target=unit, request=request, summary=unit.name
         )
     return unit
+
+
+def add_unit(*, actor: User, name: str, parent: Unit, request=None) -> Unit:
+    """A unit added from the console under `parent`. Its kind follows from the parent's: an
+    organizing unit holds grassroots unions, a grassroots union holds employers."""
+    kinds = CHILD_KINDS[UnitKind(parent.kind)]
+    if len(kinds) != 1:
+        raise UnitError(_("A unit of this kind cannot be placed under that unit."))
+    (kind,) = kinds
+    try:
+        return create_unit(actor=actor, name=name, kind=kind, parent=parent, request=request)
+    except IntegrityError:
+        # The unique name under one parent: two people adding the same unit at once.
+        raise UnitError(_("A unit of this name already exists there.")) from None
 
 
 def district() -> Unit:
@@ -104,7 +120,7 @@ def _replaced_figures(year: int):
 
 def import_targets(
     *,
-    actor,
+    actor: Actor,
     parsed: TargetFile,
     source: str = "",
     create_units: Collection[str] = (),
@@ -219,7 +235,7 @@ def _locked(unit: Unit) -> Unit:
     return Unit.objects.select_for_update().get(pk=unit.pk)
 
 
-def rename_unit(*, actor, unit: Unit, name: str, request=None) -> Unit:
+def rename_unit(*, actor: Actor, unit: Unit, name: str, request=None) -> Unit:
     name = name.strip()
     if not name:
         raise UnitError(_("Enter the unit name."))
@@ -247,7 +263,7 @@ def rename_unit(*, actor, unit: Unit, name: str, request=None) -> Unit:
     return unit
 
 
-def move_unit(*, actor, unit: Unit, parent: Unit, request=None) -> Unit:
+def move_unit(*, actor: Actor, unit: Unit, parent: Unit, request=None) -> Unit:
     """Put a unit (and its whole subtree) under another parent of the right kind: a
     grassroots union under another organizing unit, an employer under another union.
     Every path below it, and the members' copies, change in the same transaction."""
@@ -296,7 +312,7 @@ def move_unit(*, actor, unit: Unit, parent: Unit, request=None) -> Unit:
     return unit
 
 
-def deactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
+def deactivate_unit(*, actor: Actor, unit: Unit, request=None) -> Unit:
     """Take a unit out of reports, totals, dashboards and choice lists; its history and
     targets stay. Units under it must be moved or deactivated first, and staff accounts
     attached to it disabled or moved, so nobody keeps working in a unit that is gone."""
@@ -335,7 +351,7 @@ def deactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
     return unit
 
 
-def reactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
+def reactivate_unit(*, actor: Actor, unit: Unit, request=None) -> Unit:
     with transaction.atomic():
         unit = _locked(unit)
         if unit.active:
@@ -352,3 +368,17 @@ def reactivate_unit(*, actor, unit: Unit, request=None) -> Unit:
             summary=unit.name,
         )
     return unit
+
+
+def record_targets_export(*, actor: User, year: int, request=None) -> None:
+    """The audit row of a downloaded targets report (SPEC S3): who took which year's
+    figures out of the system."""
+    with transaction.atomic():
+        record_event(
+            action=Action.TARGETS_EXPORT,
+            actor=actor,
+            request=request,
+            unit_path=actor.unit_path,
+            summary=f"{year}",
+            data={"year": year},
+        )

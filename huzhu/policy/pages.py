@@ -1,11 +1,11 @@
 """Pages over the policy shared by the member portal and the console: the calculator's
 request handling, and what the scheme pays in plain words."""
 
-import datetime
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from huzhu.dates import scheme_today
 from huzhu.money import format_yuan_short
 from huzhu.policy.calculator import CalculatorInputError, calculate_payload
 from huzhu.policy.document import Policy
@@ -19,7 +19,7 @@ def year_with_rules(policies: Mapping[int, Policy]) -> int | None:
     """The latest year with benefit rules that has begun; else the earliest such year to
     come; None when no year has benefit rules."""
     with_rules = sorted((y for y, p in policies.items() if p.has_benefits), reverse=True)
-    this_year = datetime.date.today().year
+    this_year = scheme_today().year
     return next((y for y in with_rules if y <= this_year), with_rules[-1] if with_rules else None)
 
 

@@ -2,6 +2,8 @@
 
 import functools
 
+from django.shortcuts import get_object_or_404
+
 from huzhu.policy.document import Policy, parse_policy
 from huzhu.policy.models import PolicyVersion
 
@@ -26,3 +28,17 @@ def current_policies() -> dict[int, Policy]:
     for version in PolicyVersion.objects.order_by("year", "version"):
         latest[version.year] = version
     return {year: parsed_policy(v) for year, v in latest.items()}
+
+
+# The policies are public documents (the portal shows them to anyone): these reads have no
+# scope to apply, and say so by taking no user.
+
+
+def policy_versions() -> list[PolicyVersion]:
+    """Every stored version, newest first."""
+    return list(PolicyVersion.objects.order_by("-year", "-version"))
+
+
+def policy_version(*, pk: int | str) -> PolicyVersion:
+    """One version, or 404."""
+    return get_object_or_404(PolicyVersion, pk=pk)

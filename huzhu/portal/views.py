@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from huzhu.audit.services import client_ip
-from huzhu.members.models import Member
+from huzhu.members.portal_selectors import signed_in_members
 from huzhu.members.services import SignInError, request_login_code, verify_login_code
 from huzhu.policy.pages import benefit_summary, calculator_context
 from huzhu.policy.selectors import current_policies
@@ -20,8 +20,7 @@ def member_view(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        ids = request.session.get(SESSION_KEY) or []
-        members = list(Member.objects.filter(pk__in=ids).select_related("unit"))
+        members = signed_in_members(member_ids=request.session.get(SESSION_KEY) or [])
         if not members:
             return redirect("portal:login")
         request.members = members
@@ -79,8 +78,7 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def calculator(request):
     """补助试算: open to anyone; it reads no personal data."""
-    ids = request.session.get(SESSION_KEY) or []
-    members = list(Member.objects.filter(pk__in=ids))
+    members = signed_in_members(member_ids=request.session.get(SESSION_KEY) or [])
     context = calculator_context(request)
     return render(request, "portal/calculator.html", {**context, "members": members, "tab": "calc"})
 

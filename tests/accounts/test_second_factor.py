@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from huzhu.accounts import services
 from huzhu.accounts.models import EnrolmentCode, User
 from huzhu.accounts.services import (
     SecondFactorError,
@@ -252,3 +253,26 @@ def test_totp_command_refuses_roles_without_a_second_factor(people):
         call_command("totp", "hutang", "--enrol")
     assert refused.value.returncode == 2
     assert not User.objects.get(username="hutang").enrolment_codes.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_s4_an_enrolment_whose_audit_row_fails_leaves_nothing_confirmed(people, monkeypatch):
+    # The confirmation, the spent code and the audit rows are one transaction: a failure
+    # at the last write leaves the authenticator to be confirmed again, not half-enrolled.
+    user = make_user("cashier", "finance", people.district_admin.unit)
+    issued = issue_enrolment_code(actor=people.district_admin, user=user)
+    device = redeem_enrolment_code(user=user, code=issued.code)
+    audit = services._audit
+
+    def failing(action, **kwargs):
+        if action == "auth.second_factor":
+            raise RuntimeError("disk full")
+        return audit(action, **kwargs)
+
+    monkeypatch.setattr(services, "_audit", failing)
+    with pytest.raises(RuntimeError):
+        verify_second_factor(user=user, device=device, token=current_code(device))
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert EnrolmentCode.objects.get(user=user).used_at is None
+    assert not AuditEvent.objects.filter(action="auth.second_factor_enrolled").exists()

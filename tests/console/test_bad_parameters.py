@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
+from huzhu.audit.models import AuditEvent
 from huzhu.members.rules import SearchKind, classify_search
 from huzhu.middleware import InputGuardMiddleware, refused_characters
 from huzhu.org.models import Target
@@ -58,7 +59,8 @@ def test_scheme_years_are_ascii_digits_within_the_range():
 def test_audit_dates_at_the_ends_of_the_calendar_filter_nothing_out(district, query):
     response = district.get(reverse("console:audit"), query)
     assert response.status_code == 200
-    assert "登录" in response.content.decode() or "登记职工" in response.content.decode()
+    # Every label is on the page anyway (the filter's list): count the rows instead.
+    assert response.context["page"].paginator.count == AuditEvent.objects.count() > 0
 
 
 @pytest.mark.django_db

@@ -167,3 +167,29 @@ def test_t5_the_confirmation_page_lists_units_whose_figures_the_file_clears(clie
     assert "已清除文件中未列出的组织单位的数据：牛塘镇" in html
     assert "82200" in html and "84700" not in html and "85200" not in html
     assert Target.objects.get(unit__name="牛塘镇", year=2022).target is None
+
+
+@pytest.mark.django_db
+def test_s3_a_downloaded_targets_report_is_audited_with_who_and_which_year(client, people):
+    Target.objects.create(unit=people.hutang_admin.unit, year=2022, target=6000)
+    sign_in(client, people.hutang_admin)
+    response = client.get(reverse("console:targets"), {"year": 2022, "format": "xlsx"})
+    assert response["Content-Disposition"] == "attachment; filename=targets-2022.xlsx"
+    event = AuditEvent.objects.get(action="targets.export")
+    assert (event.actor_user, event.data, event.unit_path) == (
+        people.hutang_admin,
+        {"year": 2022},
+        people.hutang_admin.unit.path,
+    )
+
+
+@pytest.mark.django_db
+def test_s3_an_accepted_upload_is_audited_before_its_confirmation(client, people):
+    sign_in(client, people.district_admin)
+    client.post(
+        reverse("console:targets_import"), {"file": SimpleUploadedFile("附件1.csv", NOTICE)}
+    )
+    event = AuditEvent.objects.get(action="upload")
+    assert event.actor_user == people.district_admin
+    assert event.data == {"kind": "targets", "name": "附件1.csv", "size": len(NOTICE)}
+    assert not Target.objects.exists()  # waiting for confirmation, yet on record

@@ -1,4 +1,8 @@
+import datetime
+
 import pytest
+from axes.models import AccessAttempt
+from django.db.models import F
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -71,3 +75,14 @@ def test_only_the_district_admin_manages_users(client, people):
     for user in (people.hutang_admin, people.auditor):
         sign_in(client, user)
         assert client.get(reverse("console:users")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_s4_the_users_page_shows_a_lock_only_until_the_cool_off_ends(client, people, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("console:login"), {"username": "hutang", "password": "wrong"})
+    sign_in(client, people.district_admin)
+    assert "已锁定" in client.get(reverse("console:users")).content.decode()
+    cool_off = datetime.timedelta(hours=settings.AXES_COOLOFF_TIME, minutes=1)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - cool_off)
+    assert "已锁定" not in client.get(reverse("console:users")).content.decode()

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from huzhu.accounts.models import User
 from huzhu.accounts.roles import needs_second_factor
+from huzhu.accounts.selectors import any_staff_user_named, confirmed_device
 from huzhu.accounts.services import reset_second_factor
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, enrol=False, **options):
-        user = User.objects.filter(username=username).first()
+        user = any_staff_user_named(username=username)
         if user is None:
             raise CommandError(
                 _("There is no staff user %(user)s.") % {"user": username}, returncode=2
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 }
             )
             return
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = confirmed_device(user=user)
         if device is None:
             raise CommandError(
                 _(

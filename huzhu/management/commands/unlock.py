@@ -9,7 +9,7 @@ import ipaddress
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from huzhu.accounts.models import User
+from huzhu.accounts.selectors import any_staff_user_named
 from huzhu.accounts.services import unlock_address, unlock_user
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             unlock_address(actor=None, address=address, via="command")
             self.stdout.write(_("Address %(address)s unlocked.") % {"address": address})
         if username:
-            user = User.objects.filter(username=username).first()
+            user = any_staff_user_named(username=username)
             if user is None:
                 raise CommandError(
                     _("There is no staff user %(user)s.") % {"user": username}, returncode=2

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhu.dates import scheme_today
 from huzhu.org.reports import report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
 from huzhu.org.selectors import target_report
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             if error:
                 raise error
             rows = read_rows(content, path.name, password=password)
-            parsed = parse_target_table(rows, example_year=timezone.localdate().year)
+            parsed = parse_target_table(rows, example_year=scheme_today().year)
             new = new_unit_rows(parsed)
             unlisted = unlisted_units(parsed)
             result = import_targets(
