@@ -25,6 +25,11 @@ class Progress:
         self.done = job.done
         self._written = job.done
 
+    @property
+    def committed(self) -> int:
+        """The count a page has been shown: what the job reports when it ends."""
+        return self._written
+
     def start(self, total: int) -> None:
         self.job.total = total
         with transaction.atomic(durable=True):

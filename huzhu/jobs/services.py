@@ -57,7 +57,7 @@ def run_job(*, job_id: int) -> None:
         progress.flush()
     except JobError as exc:
         logger.info("job %s (%s) refused its input: %s", job.pk, job.kind, exc.message)
-        _finish(job, JobStatus.FAILED, JobResult(outcome=exc.message), done=progress.done)
+        _finish(job, JobStatus.FAILED, JobResult(outcome=exc.message), done=progress.committed)
     except Exception:
         # The traceback is for the operator's log; the person reads a plain sentence.
         logger.exception("job %s (%s) failed", job.pk, job.kind)
@@ -65,9 +65,9 @@ def run_job(*, job_id: int) -> None:
             "The job stopped because of an error in the system. Nothing was lost; please try "
             "again, and tell the district office if it fails again."
         )
-        _finish(job, JobStatus.FAILED, JobResult(outcome=outcome), done=progress.done)
+        _finish(job, JobStatus.FAILED, JobResult(outcome=outcome), done=progress.committed)
     else:
-        _finish(job, JobStatus.SUCCEEDED, result, done=progress.done)
+        _finish(job, JobStatus.SUCCEEDED, result, done=progress.committed)
 
 
 def _finish(job: Job, status: JobStatus, result: JobResult, *, done: int) -> None:
