@@ -289,9 +289,9 @@ def stage(archive_path: Path, into: Path) -> Staged:
             )
     if manifest is not None:
         _check_manifest(manifest, files)
-    for name, digest in files.items():
+    for name, content_hash in files.items():
         # A stored file is named by its content: one that is not was altered.
-        if name.startswith("files/") and PurePosixPath(name).name != digest:
+        if name.startswith("files/") and PurePosixPath(name).name != content_hash:
             raise ArchiveError(
                 _(
                     "%(name)s does not match the archive's manifest: the archive is damaged "

@@ -23,8 +23,6 @@ from huzhu.jobs.services import start_job
 @staff_view
 def jobs(request):
     page = Paginator(jobs_for(user=request.user), 50).get_page(request.GET.get("page"))
-    for job in page:
-        job.label = kinds.label(job.kind)
     return render(request, "console/jobs.html", {"page": page, "query": ""})
 
 
@@ -33,7 +31,6 @@ def jobs(request):
 @staff_view
 def job(request, pk: int):
     found = job_for(user=request.user, pk=pk)
-    found.label = kinds.label(found.kind)
     return render(request, "console/job.html", {"job": found})
 
 

@@ -66,6 +66,12 @@ class Job(models.Model):
         return f"{self.kind} #{self.pk}"
 
     @property
+    def label(self) -> str:
+        from huzhu.jobs.kinds import label
+
+        return label(self.kind)
+
+    @property
     def finished(self) -> bool:
         return self.status in FINISHED
 
