@@ -15,9 +15,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from huzhu.accounts import roles
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.console.access import require, staff_view
+from huzhu.files import rules as file_kinds
+from huzhu.files.services import FileRefused, store_upload
 from huzhu.org.rules import (
     TargetFile,
     TargetFileError,
@@ -57,20 +57,28 @@ def receive_upload(request):
     # shown again (a refusal says only that it was wrong).
     password = request.POST.get("password") or None
     try:
-        rows = read_rows(upload.read(), name, password=password)
+        content = upload.read()
+        rows = read_rows(content, name, password=password)
         parsed = parse_target_table(rows, example_year=timezone.localdate().year)
     except TableError as exc:
         return _refuse(request, name, size, [str(exc)])
     except TargetFileError as exc:
         return _refuse(request, name, size, exc.errors)
-    record_event(
-        action=Action.UPLOAD,
-        actor=request.user,
-        request=request,
-        unit_path=request.user.unit_path,
-        summary=name,
-        data={"kind": "targets", "name": name, "size": size},
-    )
+    # Kept in the file store (SPEC S5, E6), which audits the upload once per content.
+    try:
+        stored = store_upload(
+            actor=request.user,
+            source=content,
+            name=name,
+            unit_path=request.user.unit_path,
+            allowed=file_kinds.WORKBOOKS,
+            purpose="targets",
+            request=request,
+        )
+    except FileRefused as exc:
+        return _refuse(request, name, size, [exc.message])
+    if not stored.created:
+        messages.info(request, _("This is the same file as one uploaded before."))
     new = new_unit_rows(parsed) if any_organizing_unit() else []
     cleared = unlisted_units(parsed)
     if new or cleared:

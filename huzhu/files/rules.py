@@ -5,6 +5,7 @@ renamed from a program (`setup.exe` → `名单.xlsx`) starts with `MZ`, not wit
 OLE header, and is refused here before anything reads it.
 """
 
+import codecs
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -61,10 +62,11 @@ def is_executable(head: bytes) -> bool:
 def _is_text(head: bytes) -> bool:
     if not head or any(byte in CONTROL for byte in head):
         return False
+    # The head may end inside a character: only a complete file must end complete.
+    final = len(head) < HEAD_BYTES
     for encoding in ("utf-8", "gb18030"):
         try:
-            # The head may end inside a character: judge all of it but its last three bytes.
-            head[: len(head) - 3 if len(head) == HEAD_BYTES else None].decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(head, final=final)
             return True
         except UnicodeDecodeError:
             continue

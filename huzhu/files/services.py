@@ -128,6 +128,7 @@ def store_upload(
     name: str,
     unit_path: str,
     allowed: frozenset[str],
+    purpose: str = "",
     request=None,
 ) -> Stored:
     """Keep a file a person sent, after checking its size and what its content is; the
@@ -155,7 +156,13 @@ def store_upload(
             unit_path=unit_path,
             target=stored.file,
             summary=quote(name, 100),
-            data={"name": quote(name, 200), "size": size, "sha256": sha256, "kind": kind.code},
+            data={
+                "purpose": purpose,
+                "name": quote(name, 200),
+                "size": size,
+                "sha256": sha256,
+                "kind": kind.code,
+            },
         )
     return stored
 
