@@ -66,6 +66,15 @@ def run_job(*, job_id: int) -> None:
             "again, and tell the district office if it fails again."
         )
         _finish(job, JobStatus.FAILED, JobResult(outcome=outcome), done=progress.committed)
+    except BaseException:
+        # The worker is being stopped in the middle of the job (a second Ctrl-C, or
+        # systemd's stop timeout): say so on the job page rather than leave it "running".
+        logger.warning("job %s (%s) interrupted: the worker is stopping", job.pk, job.kind)
+        outcome = _(
+            "The job was interrupted because the system was stopped. Please start it again."
+        )
+        _finish(job, JobStatus.FAILED, JobResult(outcome=outcome), done=progress.committed)
+        raise
     else:
         _finish(job, JobStatus.SUCCEEDED, result, done=progress.committed)
 

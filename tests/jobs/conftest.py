@@ -7,6 +7,7 @@ TEST_KINDS = {
     "test.broken": "tests.jobs.steps.broken",
     "test.refusing": "tests.jobs.steps.refusing",
     "test.progress_inside_transaction": "tests.jobs.steps.progress_inside_transaction",
+    "test.interrupted": "tests.jobs.steps.interrupted",
 }
 
 

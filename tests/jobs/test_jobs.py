@@ -155,3 +155,13 @@ def test_the_fragment_keeps_polling_until_the_job_ends(client, people, status):
     fragment = client.get(reverse("console:job_progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in fragment
     assert '<progress max="100" value="25"' in fragment
+
+
+def test_a_job_interrupted_by_stopping_the_worker_does_not_stay_running(people, test_kinds):
+    job = start_job(actor=people.hutang_admin, kind="test.interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.outcome == "任务因系统停止而中断，请重新发起。"
+    assert _events(job, Action.JOB_FAILED).count() == 1
