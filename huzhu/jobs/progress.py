@@ -19,9 +19,9 @@ EVERY = 500
 
 
 class Progress:
-    def __init__(self, job: Job, *, every: int = EVERY):
+    def __init__(self, job: Job, *, every: int | None = None):
         self.job = job
-        self.every = every
+        self.every = every or EVERY
         self.done = job.done
         self._written = job.done
 

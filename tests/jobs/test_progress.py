@@ -15,8 +15,11 @@ from django_tasks_db.models import DBTaskResult
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
+from huzhu.jobs import progress
 from huzhu.jobs.models import Job, JobRow, JobStatus
-from huzhu.jobs.services import start_job
+from huzhu.jobs.services import run_job, start_job
+from huzhu.members import export_job
+from tests.conftest import add_member
 from tests.jobs import steps
 
 
@@ -79,3 +82,28 @@ def test_progress_is_seen_moving_by_another_connection(people, test_kinds):
     assert event.actor_user == people.hutang_admin
     assert event.data["accepted"] == 2 and event.data["refused"] == 1
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_commits_progress_while_it_streams_members(people, tree, monkeypatch):
+    """Progress written between two fetches of a streamed query: SQLite and PostgreSQL
+    both allow the commit while the query's cursor is still open."""
+    for n in range(5):
+        add_member(
+            tree.hutang_union_b, name="职工" + "甲乙丙丁戊"[n], union_card=f"62316600000001000{n}"
+        )
+    monkeypatch.setattr(export_job, "FETCH", 2)
+    monkeypatch.setattr(progress, "EVERY", 1)
+    written = []
+    flush = progress.Progress.flush
+
+    def watched(self):
+        flush(self)
+        written.append(Job.objects.values_list("done", flat=True).get(pk=self.job.pk))
+
+    monkeypatch.setattr(progress.Progress, "flush", watched)
+    job = start_job(actor=people.hutang_admin, kind="members.export")
+    run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (JobStatus.SUCCEEDED, 6, 6)
+    assert written[:6] == [1, 2, 3, 4, 5, 6]
