@@ -6,7 +6,7 @@ import tarfile
 
 import pytest
 
-from huzhu.backups import ArchiveError, stage
+from huzhu.backups import ArchiveError, live_data_in_use, stage
 from tests.test_backup import huzhu, keys, ok, write_archive
 
 CONTENT = "姓名,身份证号\n张三,320412198506150013\n".encode()
@@ -68,3 +68,11 @@ def test_restore_refuses_a_name_the_store_never_gives(tmp_path):
     with pytest.raises(ArchiveError) as refused:
         stage(archive, into)
     assert "files/notes.txt" in str(refused.value)
+
+
+def test_restore_counts_stored_files_as_data_in_use(settings, tmp_path, db):
+    settings.HUZHU_FILES_DIR = tmp_path / "files"
+    (tmp_path / "files" / "ab" / "cd").mkdir(parents=True)
+    assert not any("文件存储" in line for line in live_data_in_use())
+    (tmp_path / "files" / "ab" / "cd" / ("abcd" + "0" * 60)).write_bytes(b"x")
+    assert any(str(tmp_path / "files") in line for line in live_data_in_use())

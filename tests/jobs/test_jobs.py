@@ -6,6 +6,8 @@ import logging
 
 import pytest
 import python_calamine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -165,3 +167,17 @@ def test_a_job_interrupted_by_stopping_the_worker_does_not_stay_running(people, 
     assert job.status == JobStatus.FAILED
     assert job.outcome == "任务因系统停止而中断，请重新发起。"
     assert _events(job, Action.JOB_FAILED).count() == 1
+
+
+def test_my_jobs_costs_the_same_queries_for_3_and_30_jobs(client, people):
+    sign_in(client, people.district_admin)
+    for _ in range(3):
+        start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("console:jobs"))
+    for _ in range(27):
+        run_job(job_id=start_job(actor=people.niutang_admin, kind=kinds.MEMBERS_EXPORT).pk)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("console:jobs")).content.decode()
+    assert page.count("/console/jobs/") >= 30
+    assert len(many.captured_queries) == len(few.captured_queries)
