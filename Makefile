@@ -24,6 +24,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The worker runs the background jobs beside the web server and is stopped when the server
+# stops (Ctrl-C included): one command still brings everything up and down.
 run: install
 	$(BIN)/huzhu migrate --no-input
 	$(BIN)/huzhu demo
@@ -31,7 +33,10 @@ run: install
 	@echo "工作人员控制台 Staff console:  http://$(HOST):$(PORT)/console/"
 	@echo "职工移动端   Member portal:   http://$(HOST):$(PORT)/m/"
 	@echo "二次验证码   Second factor:   make totp NAME=district"
+	@echo "后台任务     Background jobs: huzhu db_worker, started and stopped with the server"
 	@echo ""
+	$(BIN)/huzhu db_worker --no-reload --verbosity 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=$${DEBUG:-0} $(BIN)/huzhu runserver $(HOST):$(PORT)
 
 lint: install-test

@@ -4,6 +4,7 @@ An archive is a .tar.gz holding
 
     keys/secret_key, keys/field_key, keys/lookup_key
     uploads/...        the uploaded files
+    files/ab/cd/<sha256>  the file store (huzhu.files), each file named by its SHA-256
     huzhu.sqlite3      the SQLite database (a consistent online copy), or
     huzhu.pgdump       the PostgreSQL database (pg_dump's custom format), when pg_dump is
                        installed; without it the operator dumps the database separately
@@ -74,6 +75,10 @@ class Staged:
     def uploads(self) -> Path:
         return self.root / "uploads"
 
+    @property
+    def stored_files(self) -> Path:
+        return self.root / "files"
+
 
 def _huzhu_version() -> str:
     try:
@@ -135,6 +140,14 @@ def write_backup(target: Path) -> str | None:
             (path, f"uploads/{path.relative_to(media).as_posix()}")
             for path in sorted(media.rglob("*"))
             if path.is_file()
+        ]
+    store = Path(settings.HUZHU_FILES_DIR)
+    if store.is_dir():
+        # Half-written files (".incoming-…") are not part of the store yet.
+        sources += [
+            (path, f"files/{path.relative_to(store).as_posix()}")
+            for path in sorted(store.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
         ]
     partial = target.with_name(target.name + ".partial")
     with tempfile.TemporaryDirectory() as scratch:
@@ -201,9 +214,23 @@ def _checked_name(member: tarfile.TarInfo) -> str:
             return name
         if parts[0] == "uploads":
             return name
+        if parts[0] == "files" and (member.isdir() or _is_store_name(parts)):
+            return name
     raise ArchiveError(
         _("%(name)s does not belong in a huzhu backup archive: nothing was restored.")
         % {"name": member.name}
+    )
+
+
+def _is_store_name(parts: tuple[str, ...]) -> bool:
+    """files/ab/cd/abcd…: the only names the file store gives its files."""
+    if len(parts) != 4:
+        return False
+    digest = parts[3]
+    return (
+        len(digest) == 64
+        and all(c in "0123456789abcdef" for c in digest)
+        and parts[1:3] == (digest[:2], digest[2:4])
     )
 
 
@@ -262,6 +289,16 @@ def stage(archive_path: Path, into: Path) -> Staged:
             )
     if manifest is not None:
         _check_manifest(manifest, files)
+    for name, content_hash in files.items():
+        # A stored file is named by its content: one that is not was altered.
+        if name.startswith("files/") and PurePosixPath(name).name != content_hash:
+            raise ArchiveError(
+                _(
+                    "%(name)s does not match the archive's manifest: the archive is damaged "
+                    "or was altered. Nothing was restored."
+                )
+                % {"name": name}
+            )
     if SQLITE_NAME in files and PGDUMP_NAME in files:
         raise ArchiveError(_("The archive holds two databases. Nothing was restored."))
     staged = Staged(root=into, database=None, files=sorted(files))
@@ -352,11 +389,14 @@ def live_data_in_use() -> list[str]:
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
         found.append(_("The uploads folder %(path)s already holds files.") % {"path": media})
+    store = Path(settings.HUZHU_FILES_DIR)
+    if store.is_dir() and any(p.is_file() for p in store.rglob("*")):
+        found.append(_("The file store %(path)s already holds files.") % {"path": store})
     return found
 
 
 def install(staged: Staged, *, keep_aside: bool) -> list[Path]:
-    """Put the staged keys, uploads and SQLite database in place of the live ones.
+    """Put the staged keys, uploads, stored files and SQLite database in place of the live ones.
 
     Each is moved into place with a rename on the same file system. With `keep_aside` the
     live ones are renamed `<name>.replaced-<time>` first and listed in the answer; otherwise
@@ -384,6 +424,8 @@ def install(staged: Staged, *, keep_aside: bool) -> list[Path]:
     replace(staged.keys, settings.KEYS_DIR)
     replace(staged.uploads, Path(settings.MEDIA_ROOT))
     config.private_dir(Path(settings.MEDIA_ROOT))
+    replace(staged.stored_files, Path(settings.HUZHU_FILES_DIR))
+    config.private_dir(Path(settings.HUZHU_FILES_DIR))
     if staged.database == "sqlite":
         live = Path(settings.DATABASES["default"]["NAME"])
         # A journal left by the old database must never be replayed into the restored one.

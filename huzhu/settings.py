@@ -32,12 +32,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "huzhu",
     "huzhu.audit",
     "huzhu.org",
     "huzhu.accounts",
     "huzhu.members",
     "huzhu.policy",
+    "huzhu.files",
+    "huzhu.jobs",
     "huzhu.console",
     "huzhu.portal",
     "huzhu.api",
@@ -160,6 +164,14 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HUZHU_UPLOAD_MAX_BYTES = int(os.environ.get("HUZHU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# The file store (huzhu.files): uploads and generated files by SHA-256, served only
+# through a view that checks the owning unit (SPEC S5). In the backup.
+HUZHU_FILES_DIR = config.private_dir(DATA_DIR / "files")
+
+# Background work (Django's Tasks API through the django-tasks backport): the queue is a
+# table in our own database, the same on SQLite and PostgreSQL; `huzhu db_worker` runs it
+# (started beside the web server by `make run`, a systemd unit in docs/deploy.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

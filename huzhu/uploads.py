@@ -2,10 +2,8 @@
 (SPEC S5) and, when it is refused for any reason, an audit row saying why (SPEC S3)."""
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from huzhu.accounts.models import User
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
@@ -36,18 +34,3 @@ def record_rejected_upload(
         summary=f"{quote(name, 100)}: {reason}",
         data={"kind": kind, "name": quote(name, 200), "size": size, "reason": reason},
     )
-
-
-def record_upload(*, actor: User, kind: str, name: str, size: int, request=None) -> None:
-    """The audit row of an upload whose content was read and accepted (SPEC S3), written
-    before anything from it is applied: a file that was looked at and then cancelled is
-    still on record."""
-    with transaction.atomic():
-        record_event(
-            action=Action.UPLOAD,
-            actor=actor,
-            request=request,
-            unit_path=actor.unit_path,
-            summary=name,
-            data={"kind": kind, "name": name, "size": size},
-        )

@@ -14,6 +14,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import huzhu
 from huzhu.accounts.roles import Role
+from huzhu.files import rules as file_kinds
+from huzhu.files.services import store_generated
+from huzhu.jobs import kinds
+from huzhu.jobs.services import start_job
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
@@ -32,7 +36,8 @@ PERSONAS = (
 STAFF = PERSONAS[1:7]
 
 # Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
-# "unit" 湖塘镇's second grassroots union (the clerk belongs to the first).
+# "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
+# job 湖塘镇's admin started, "file" a file stored for 湖塘镇.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -59,6 +64,11 @@ MATRIX = [
     ("POST", "console:member_new", None,    (302, 302, 302, 200, 302, 403, 403, 302, 302)),
     ("GET", "console:member", "member",     (302, 200, 200, 404, 200, 200, 200, 302, 302)),
     ("POST", "console:member_reveal", "member", (302, 200, 200, 404, 200, 403, 200, 302, 302)),
+    ("POST", "console:members_export", None, (302, 302, 302, 302, 302, 403, 403, 302, 302)),
+    ("GET", "console:jobs", None,           (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:job", "job",           (302, 200, 404, 404, 200, 404, 200, 302, 302)),
+    ("GET", "console:job_progress", "job",  (302, 200, 404, 404, 200, 404, 200, 302, 302)),
+    ("GET", "console:stored_file", "file",  (302, 200, 404, 404, 200, 200, 200, 302, 302)),
     ("GET", "console:audit", None,          (302, 403, 403, 403, 200, 403, 200, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -173,7 +183,19 @@ def test_s1_each_persona_gets_the_expected_answer(
         "policy": [PolicyVersion.objects.order_by("pk").values_list("pk", flat=True).first()],
         "user": [people.hutang_clerk.pk],
         "unit": [tree.hutang_union_b.pk],
+        "job": lambda: [start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT).pk],
+        "file": lambda: [
+            store_generated(
+                actor=people.hutang_admin,
+                content=b"a,b\n",
+                name="a.csv",
+                unit_path=tree.hutang.path,
+                kind=file_kinds.CSV,
+            ).file.pk
+        ],
     }[argument]
+    if callable(args):
+        args = args()
     _become(client, persona, people, finance)
     url = reverse(name, args=args)
     if method == "GET":
@@ -193,6 +215,7 @@ def _is_allowed_write(name, persona):
     allowed = {
         "console:units": {"hutang_admin", "district_admin"},
         "console:member_new": editors,
+        "console:members_export": editors,
         "console:targets_import": {"district_admin"},
         "console:users": {"district_admin"},
         "console:unit_rename": {"district_admin"},

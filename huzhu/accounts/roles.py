@@ -77,3 +77,14 @@ def can_manage_users(role: str) -> bool:
 def can_correct_units(role: str) -> bool:
     """Rename, move, deactivate and reactivate units: the district admin only."""
     return role == Role.DISTRICT_ADMIN
+
+
+def can_export_members(role: str) -> bool:
+    """Export the member list (masked) in the background: those who register members."""
+    return role in EDITOR_ROLES
+
+
+def sees_every_job(role: str) -> bool:
+    """The background jobs of everyone in scope, not only one's own: the district's
+    admin and auditor (jobs are work done on the district's data)."""
+    return role in AUDIT_READER_ROLES

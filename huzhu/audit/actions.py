@@ -51,6 +51,10 @@ class Action(models.TextChoices):
     # Files (SPEC S3, S5)
     UPLOAD = "upload", _("file uploaded")
     UPLOAD_REJECTED = "upload.rejected", _("upload refused")
+    FILE_DOWNLOAD = "file.download", _("stored file downloaded")
+    # Background jobs: one event per job, with its counts (the rows are in the job's table)
+    JOB_SUCCEEDED = "job.succeeded", _("background job finished")
+    JOB_FAILED = "job.failed", _("background job failed")
     # Policy
     POLICY_LOAD = "policy.load", _("policy loaded")
     # Reading (SPEC §0: every access of an auditor is logged)

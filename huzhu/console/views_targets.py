@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods
 from huzhu.accounts import roles
 from huzhu.console.access import require, staff_view
 from huzhu.dates import scheme_today
+from huzhu.files import rules as file_kinds
+from huzhu.files.services import FileRefused, store_upload
 from huzhu.org.rules import (
     TargetFile,
     TargetFileError,
@@ -25,7 +27,7 @@ from huzhu.org.rules import (
 from huzhu.org.selectors import any_organizing_unit
 from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.tabular import TableError, read_rows
-from huzhu.uploads import record_rejected_upload, record_upload, size_error
+from huzhu.uploads import record_rejected_upload, size_error
 
 PENDING = "huzhu.targets_pending"
 
@@ -54,13 +56,28 @@ def receive_upload(request):
     # shown again (a refusal says only that it was wrong).
     password = request.POST.get("password") or None
     try:
-        rows = read_rows(upload.read(), name, password=password)
+        content = upload.read()
+        rows = read_rows(content, name, password=password)
         parsed = parse_target_table(rows, example_year=scheme_today().year)
     except TableError as exc:
         return _refuse(request, name, size, [str(exc)])
     except TargetFileError as exc:
         return _refuse(request, name, size, exc.errors)
-    record_upload(actor=request.user, kind="targets", name=name, size=size, request=request)
+    # Kept in the file store (SPEC S5, E6), which audits the upload once per content.
+    try:
+        stored = store_upload(
+            actor=request.user,
+            source=content,
+            name=name,
+            unit_path=request.user.unit_path,
+            allowed=file_kinds.WORKBOOKS,
+            purpose="targets",
+            request=request,
+        )
+    except FileRefused as exc:
+        return _refuse(request, name, size, [exc.message])
+    if not stored.created:
+        messages.info(request, _("This is the same file as one uploaded before."))
     new = new_unit_rows(parsed) if any_organizing_unit() else []
     cleared = unlisted_units(parsed)
     if new or cleared:

@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import io
 import re
 from importlib import resources
@@ -191,5 +192,12 @@ def test_s3_an_accepted_upload_is_audited_before_its_confirmation(client, people
     )
     event = AuditEvent.objects.get(action="upload")
     assert event.actor_user == people.district_admin
-    assert event.data == {"kind": "targets", "name": "附件1.csv", "size": len(NOTICE)}
+    assert event.data == {
+        "kind": "targets",
+        "name": "附件1.csv",
+        "size": len(NOTICE),
+        "sha256": hashlib.sha256(NOTICE).hexdigest(),
+        "content": "csv",
+        "same_as_before": False,
+    }
     assert not Target.objects.exists()  # waiting for confirmation, yet on record

@@ -1,0 +1,80 @@
+"""Background jobs ("My jobs", a job's page and its progress fragment), the member-list
+export that starts one, and the download of stored files (SPEC S5)."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from huzhu.accounts import roles
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.console.access import staff_view
+from huzhu.files.selectors import stored_file_for
+from huzhu.files.services import open_stored
+from huzhu.jobs import kinds
+from huzhu.jobs.selectors import job_for, jobs_for
+from huzhu.jobs.services import start_job
+
+
+@require_GET
+@staff_view
+def jobs(request):
+    page = Paginator(jobs_for(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "console/jobs.html", {"page": page, "query": ""})
+
+
+@never_cache
+@require_GET
+@staff_view
+def job(request, pk: int):
+    found = job_for(user=request.user, pk=pk)
+    return render(request, "console/job.html", {"job": found})
+
+
+@never_cache
+@require_GET
+@staff_view
+def job_progress(request, pk: int):
+    """The fragment the job page polls. Once the job has ended it comes back without its
+    polling trigger, which stops htmx asking again."""
+    found = job_for(user=request.user, pk=pk)
+    return render(request, "console/_job_progress.html", {"job": found})
+
+
+@require_POST
+@staff_view
+def members_export(request):
+    if not roles.can_export_members(request.user.role):
+        raise PermissionDenied
+    started = start_job(actor=request.user, kind=kinds.MEMBERS_EXPORT)
+    return redirect("console:job", pk=started.pk)
+
+
+@never_cache
+@require_GET
+@staff_view
+def stored_file(request, pk: int):
+    """A stored file, to those whose scope holds its owning unit; 404 to everyone else.
+    Always a download, never rendered by the browser."""
+    stored = stored_file_for(user=request.user, pk=pk)
+    record_event(
+        action=Action.FILE_DOWNLOAD,
+        actor=request.user,
+        request=request,
+        target=stored,
+        unit_path=stored.unit_path,
+        summary=stored.original_name[:200],
+        data={"sha256": stored.sha256, "size": stored.size},
+    )
+    response = FileResponse(
+        open_stored(stored),
+        as_attachment=True,
+        filename=stored.original_name,
+        content_type=stored.content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

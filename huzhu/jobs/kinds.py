@@ -1,0 +1,49 @@
+"""The kinds of background job, and the function that does each one's work.
+
+A runner is called as `runner(job=job, progress=progress)` and returns a `JobResult`. It
+raises `JobError` with a message for the person when the work cannot be done (a bad file);
+any other exception is a fault: logged with its traceback, and the person is told the job
+failed without the details.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from huzhu.files.models import StoredFile
+
+MEMBERS_EXPORT = "members.export"
+
+# Dotted paths, imported when a job runs: the registry stays free of the domain apps.
+RUNNERS: dict[str, str] = {
+    MEMBERS_EXPORT: "huzhu.members.export_job.export_members",
+}
+LABELS: dict[str, object] = {
+    MEMBERS_EXPORT: _("member list export"),
+}
+
+
+class JobError(Exception):
+    """The work cannot be done, for a reason the person can act on."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class JobResult:
+    outcome: str
+    result_file: "StoredFile | None" = None
+    error_file: "StoredFile | None" = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+Runner = Callable[..., JobResult]
+
+
+def label(kind: str) -> str:
+    return str(LABELS.get(kind, kind))

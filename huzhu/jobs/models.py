@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+
+
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class Job(models.Model):
+    """One piece of background work a person started, and how far it has got.
+
+    The task queue (django-tasks) runs the work but keeps no progress: `done` and `total`
+    live here and are committed as the work goes (huzhu.jobs.progress), so the job page
+    sees them move."""
+
+    kind = models.CharField(max_length=50)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    # The starter's scope when the job began: what the work may read, and who may see it.
+    unit_path = models.CharField(max_length=255)
+    input_file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    input_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    # What the person reads when it ends: the outcome, or why it failed (in Chinese; the
+    # traceback goes to the log only).
+    outcome = models.TextField(blank=True)
+    result_file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    error_file = models.ForeignKey(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [
+            # "My jobs", newest first.
+            models.Index(fields=["started_by", "-created_at"], name="jobs_by_starter"),
+            # The district's list of every job in scope, newest first.
+            models.Index(fields=["unit_path", "-created_at"], name="jobs_by_scope"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__isnull=True) | models.Q(done__lte=models.F("total")),
+                name="jobs_done_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def label(self) -> str:
+        from huzhu.jobs.kinds import label
+
+        return label(self.kind)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+
+class JobRow(models.Model):
+    """The outcome of one row of a job's input: accepted, or refused and why. Kept in the
+    job's own table, bulk-written; the audit log holds one event for the whole job."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    message = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="jobs_one_outcome_per_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.number}"

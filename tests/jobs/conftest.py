@@ -1,0 +1,18 @@
+import pytest
+
+from huzhu.jobs import kinds
+
+TEST_KINDS = {
+    "test.steps": "tests.jobs.steps.stepping",
+    "test.broken": "tests.jobs.steps.broken",
+    "test.refusing": "tests.jobs.steps.refusing",
+    "test.progress_inside_transaction": "tests.jobs.steps.progress_inside_transaction",
+    "test.interrupted": "tests.jobs.steps.interrupted",
+}
+
+
+@pytest.fixture
+def test_kinds(monkeypatch):
+    for kind, path in TEST_KINDS.items():
+        monkeypatch.setitem(kinds.RUNNERS, kind, path)
+    return TEST_KINDS
