@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.calcfront.pages import calculator_context
 from huzhu.console import views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
@@ -32,7 +33,6 @@ from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, create_unit
-from huzhu.policy.pages import calculator_context
 from huzhu.years import scheme_year
 
 

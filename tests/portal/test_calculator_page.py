@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from huzhu.policy.forms import StayFormSet
+from huzhu.calcfront.forms import StayFormSet
 from tests.conftest import sign_in
 
 

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from huzhu.calcfront.answers import calculate_payload
+from huzhu.calcfront.forms import CalculatorForm, StayFormSet, build_case
 from huzhu.money import format_yuan_short
-from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.policy.calculator import CalculatorInputError
 from huzhu.policy.document import Policy
-from huzhu.policy.forms import CalculatorForm, StayFormSet, build_case
 from huzhu.policy.selectors import current_policies
 
 EXTRA_STAYS = 4
