@@ -13,7 +13,6 @@ from huzhu.policy.calculator import CalculatorInputError
 from huzhu.policy.document import Policy
 from huzhu.policy.selectors import current_policies
 
-EXTRA_STAYS = 4
 
 
 def year_with_rules(policies: Mapping[int, Policy]) -> int | None:
@@ -65,10 +64,10 @@ def calculator_context(request) -> dict:
     stays = StayFormSet(data, prefix="stay")
     damaged = stays.is_damaged()
     if data is None or damaged:
-        # A damaged page gets its stays afresh: its hidden counts sent back as they came
-        # would break the next try too.
+        # One stay; the browser adds more from the page's <template> (app.js). A damaged
+        # page gets its stays afresh: its hidden counts sent back as they came would break
+        # the next try too.
         stays = StayFormSet(prefix="stay", initial=[{}])
-        stays.extra = EXTRA_STAYS
     result = None
     if data is not None and form.is_valid():
         hospitalization = form.cleaned_data["benefit"] == "hospitalization"
