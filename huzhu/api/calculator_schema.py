@@ -79,7 +79,7 @@ COMMON = {
     "already_paid": {**AMOUNT, "default": "0"},
 }
 
-CASES = {
+CASES: dict[str, dict[str, dict]] = {
     "hospitalization": {
         "episodes": {"type": "array", "maxItems": cases.MAX_STAYS, "items": EPISODE},
     },

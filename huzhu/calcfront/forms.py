@@ -45,7 +45,7 @@ class AmountField(forms.DecimalField):
         "too_large": _("Enter at most 12 digits before the decimal point."),
         "decimals": _("Enter at most 2 digits after the decimal point."),
     }
-    ceiling = None  # the largest value, when smaller than 12 digits allow
+    ceiling: Decimal | None = None  # the largest value, when smaller than 12 digits allow
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "decimal"}))
@@ -142,8 +142,12 @@ class CalculatorForm(forms.Form):
 
     def __init__(self, *args, years: list[int], illnesses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["illness"].choices = [("", _("— choose —"))] + [(n, n) for n in illnesses]
+        year_field = self.fields["year"]
+        illness_field = self.fields["illness"]
+        assert isinstance(year_field, forms.ChoiceField)
+        assert isinstance(illness_field, forms.ChoiceField)
+        year_field.choices = [(y, str(y)) for y in years]
+        illness_field.choices = [("", _("— choose —"))] + [(n, n) for n in illnesses]
 
     CRITICAL_ILLNESS_FIELDS = (
         "illness",
@@ -160,12 +164,12 @@ class CalculatorForm(forms.Form):
     def work_injury_fields(self):
         return [self[name] for name in self.WORK_INJURY_FIELDS]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data = super().clean() or {}
         required = {
             "critical_illness": ["illness", "diagnosed_on"],
             "work_injury": ["injured_on", "grade"],
-        }.get(data.get("benefit"), [])
+        }.get(data.get("benefit") or "", [])
         for name in required:
             if not data.get(name):
                 self.add_error(name, _("This field is required."))
@@ -225,13 +229,16 @@ class BaseStayFormSet(BaseFormSet):
         management = self.management_form
         if not management.is_valid():
             return True
-        total = management.cleaned_data[TOTAL_FORM_COUNT]
-        initial = management.cleaned_data[INITIAL_FORM_COUNT]
+        # Both are required integers once the management form is valid.
+        total = management.cleaned_data[TOTAL_FORM_COUNT] or 0
+        initial = management.cleaned_data[INITIAL_FORM_COUNT] or 0
+        # formset_factory always sets both bounds (StayFormSet below).
+        assert self.min_num is not None and self.max_num is not None
         return not self.min_num <= total <= self.max_num or initial > total
 
 
 # absolute_max: however many stays a request claims, at most 20 forms are built.
-StayFormSet = formset_factory(
+StayFormSet: type[BaseStayFormSet] = formset_factory(  # type: ignore[assignment]
     StayForm,
     formset=BaseStayFormSet,
     extra=0,

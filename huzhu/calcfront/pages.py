@@ -14,7 +14,6 @@ from huzhu.policy.document import Policy
 from huzhu.policy.selectors import current_policies
 
 
-
 def year_with_rules(policies: Mapping[int, Policy]) -> int | None:
     """The latest year with benefit rules that has begun; else the earliest such year to
     come; None when no year has benefit rules."""
@@ -53,7 +52,7 @@ def calculator_context(request) -> dict:
     policies = current_policies()
     years = sorted(policies, reverse=True)
     default_year = year_with_rules(policies) or (years[0] if years else None)
-    illness_policy = policies.get(default_year)
+    illness_policy = policies.get(default_year) if default_year is not None else None
     illnesses = (
         [i.name for i in illness_policy.critical_illness.illnesses]
         if illness_policy and illness_policy.critical_illness

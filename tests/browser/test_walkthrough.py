@@ -110,6 +110,8 @@ def test_member_fills_the_calculator_on_a_phone(new_page, live_server):
     page.get_by_label("住院原因").nth(1).select_option("traffic_accident")
     page.get_by_label("交通事故：住院总费用（元）").nth(1).fill("10000")
     page.get_by_label("交通事故：本人责任比例（%）").nth(1).fill("50")
+    page.locator("summary", has_text="第 2 次住院").scroll_into_view_if_needed()
+    screenshot(page, "portal-calculator-second-stay-phone")
     page.get_by_role("button", name="试算").click()
     result = page.locator("#result")
     result.wait_for()
