@@ -2,8 +2,12 @@
 request handling, and what the scheme pays in plain words."""
 
 import datetime
+import functools
 from collections.abc import Mapping
 
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from huzhu.calcfront.answers import calculate_payload
@@ -48,6 +52,27 @@ def benefit_summary(policies: Mapping[int, Policy]) -> dict | None:
     }
 
 
+@functools.lru_cache(maxsize=8)
+def _blank_stay(language: str | None) -> SafeString:
+    """A stay as the page first shows it, `__prefix__` for its index and `__number__` for
+    its number: the same for every request in a language, so rendered once. The page's
+    <template> holds it as it is; a fresh page's first stay is it with 0 and 1."""
+    return render_to_string(
+        "policy/_stay.html",
+        {"stay": StayFormSet(prefix="stay").empty_form, "number": "__number__", "open": True},
+    )
+
+
+def blank_stay(index: int | None = None) -> SafeString:
+    html = _blank_stay(translation.get_language())
+    if index is None:
+        return html
+    # Only the two placeholders change: names, ids and the number; all of them escaped text.
+    return mark_safe(  # noqa: S308
+        html.replace("__prefix__", str(index)).replace("__number__", str(index + 1))
+    )
+
+
 def calculator_context(request) -> dict:
     policies = current_policies()
     years = sorted(policies, reverse=True)
@@ -76,4 +101,12 @@ def calculator_context(request) -> dict:
             except CalculatorInputError as exc:
                 for error in exc.errors:
                     form.add_error(None, _("%(field)s: %(message)s") % error)
-    return {"form": form, "stays": stays, "stays_damaged": damaged, "result": result}
+    return {
+        "form": form,
+        "stays": stays,
+        "stays_damaged": damaged,
+        # A fresh page's stay is the blank one; stays sent back are rendered as they came.
+        "stays_html": blank_stay(0) if not stays.is_bound else "",
+        "stay_template_html": blank_stay(),
+        "result": result,
+    }
