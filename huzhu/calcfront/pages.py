@@ -73,6 +73,25 @@ def blank_stay(index: int | None = None) -> SafeString:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _blank_form(
+    language: str | None, years: tuple[int, ...], year: int | None, illnesses: tuple[str, ...]
+) -> SafeString:
+    """The questions as a page first shows them (inside the <form>, without its CSRF token):
+    the same for every request with the same language, years and illness list."""
+    return render_to_string(
+        "policy/_calculator_form.html",
+        {
+            "form": CalculatorForm(
+                years=list(years), illnesses=list(illnesses), initial={"year": year}
+            ),
+            "stays": StayFormSet(prefix="stay", initial=[{}]),
+            "stays_html": blank_stay(0),
+            "stay_template_html": blank_stay(),
+        },
+    )
+
+
 def calculator_context(request) -> dict:
     policies = current_policies()
     years = sorted(policies, reverse=True)
@@ -83,17 +102,22 @@ def calculator_context(request) -> dict:
         if illness_policy and illness_policy.critical_illness
         else []
     )
-    data = request.POST if request.method == "POST" else None
+    if request.method != "POST":
+        # Rendered once and reused: most requests only open the page. The policies in
+        # force (by year and version) are part of the key through the years and illnesses.
+        key = (translation.get_language(), tuple(years), default_year, tuple(illnesses))
+        return {"form_html": _blank_form(*key), "result": None}
+    data = request.POST
     form = CalculatorForm(data, years=years, illnesses=illnesses, initial={"year": default_year})
     stays = StayFormSet(data, prefix="stay")
     damaged = stays.is_damaged()
-    if data is None or damaged:
+    if damaged:
         # One stay; the browser adds more from the page's <template> (app.js). A damaged
         # page gets its stays afresh: its hidden counts sent back as they came would break
         # the next try too.
         stays = StayFormSet(prefix="stay", initial=[{}])
     result = None
-    if data is not None and form.is_valid():
+    if form.is_valid():
         hospitalization = form.cleaned_data["benefit"] == "hospitalization"
         if not hospitalization or (not damaged and stays.is_valid()):
             try:
@@ -105,7 +129,8 @@ def calculator_context(request) -> dict:
         "form": form,
         "stays": stays,
         "stays_damaged": damaged,
-        # A fresh page's stay is the blank one; stays sent back are rendered as they came.
+        # Fresh stays (a damaged page) are the blank one; stays sent back are rendered as
+        # they came.
         "stays_html": blank_stay(0) if not stays.is_bound else "",
         "stay_template_html": blank_stay(),
         "result": result,

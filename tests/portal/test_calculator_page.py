@@ -1,11 +1,15 @@
 """补助试算 through the pages: the same calculator behind the portal and the console."""
 
 import re
+import shutil
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from huzhu.calcfront.forms import StayFormSet
+from huzhu.policy import services
+from huzhu.policy.document import shipped_policy_files
 from tests.conftest import sign_in
 
 
@@ -361,3 +365,41 @@ def test_b_c1_a_first_diagnosis_after_this_one_is_explained_on_the_page(client):
     html = client.post(reverse("portal:calculator"), data).content.decode()
     assert "首次确诊日期（2022-07-01）不能晚于本次确诊日期（2022-06-01）" in html
     assert "暂无可领补助" in html
+
+
+@pytest.fixture
+def policy_dir(tmp_path, monkeypatch):
+    for path in [
+        *shipped_policy_files(),
+        shipped_policy_files()[0].parent / "critical-illnesses.csv",
+    ]:
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(services, "shipped_policy_files", lambda: sorted(tmp_path.glob("*.toml")))
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_the_reused_blank_page_follows_a_new_illness_list(client, policy_dir):
+    assert "新增疾病" not in client.get(reverse("portal:calculator")).content.decode()
+    with open(policy_dir / "critical-illnesses.csv", "a", encoding="utf-8") as handle:
+        handle.write("new_illness,新增疾病,\n")
+    services.sync_shipped_policies()
+    assert '<option value="新增疾病">新增疾病</option>' in (
+        client.get(reverse("portal:calculator")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_each_opening_of_the_reused_page_has_its_own_csrf_token():
+    tokens = []
+    for _ in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        html = browser.get(reverse("portal:calculator")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        tokens.append(token)
+        data = stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "12000"})
+        response = browser.post(
+            reverse("portal:calculator"), {**data, "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 200 and "预计本次可领补助" in response.content.decode()
+    assert tokens[0] != tokens[1]
