@@ -403,3 +403,17 @@ def test_each_opening_of_the_reused_page_has_its_own_csrf_token():
         )
         assert response.status_code == 200 and "预计本次可领补助" in response.content.decode()
     assert tokens[0] != tokens[1]
+
+
+@pytest.mark.django_db
+def test_stays_added_in_the_browser_and_left_empty_are_skipped(client):
+    # Two stays added and the middle one left as it came (its choices at their defaults).
+    data = stay_data(
+        {"admitted_on": "2022-03-01", "settled_self_pay": "3000"},
+        {},
+        {"admitted_on": "2022-07-01", "settled_self_pay": "2500"},
+        **{"stay-INITIAL_FORMS": "1"},
+    )
+    response = client.post(reverse("portal:calculator"), data)
+    assert response.status_code == 200
+    assert "全年累计个人自理 5500.00 元" in response.content.decode()
