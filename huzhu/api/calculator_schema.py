@@ -1,7 +1,9 @@
 """The OpenAPI description of the calculator contract (SPEC §10). The parser in
-huzhu/policy/cases.py is the authority: the codes, patterns and bounds here are its own
-names, a test keeps the field lists equal, and schemathesis checks that the server accepts
-what this document calls valid and refuses the rest."""
+huzhu/policy/cases.py is the authority: the patterns and bounds here are its own names,
+the codes come from huzhu/policy/codes.py as the parser's and the forms' do, a test
+compares the fields and the allowed values of the three (tests/api/test_codes.py), and
+schemathesis checks that the server accepts what this document calls valid and refuses
+the rest."""
 
 from huzhu.policy import cases, codes
 
@@ -77,7 +79,7 @@ COMMON = {
     "already_paid": {**AMOUNT, "default": "0"},
 }
 
-CASES = {
+CASES: dict[str, dict[str, dict]] = {
     "hospitalization": {
         "episodes": {"type": "array", "maxItems": cases.MAX_STAYS, "items": EPISODE},
     },
@@ -163,18 +165,18 @@ RESULT = {
     ],
     "properties": {
         "benefit": {"enum": list(codes.BENEFITS)},
-        "decision": {"enum": ["approved", "rejected", "needs_settlement"]},
+        "decision": {"enum": list(codes.DECISIONS)},
         "amount": MONEY_TEXT,
         "entitlement": MONEY_TEXT,
         "already_paid": MONEY_TEXT,
         "counted_self_pay": MONEY_TEXT,
-        "reasons": {"type": "array", "items": {"type": "string"}},
+        "reasons": {"type": "array", "items": {"enum": list(codes.ALL_REASONS)}},
         "episodes": {
             "type": "array",
             "items": {
                 "type": "object",
                 "required": ["counted", "rule"],
-                "properties": {"counted": MONEY_TEXT, "rule": {"type": "string"}},
+                "properties": {"counted": MONEY_TEXT, "rule": {"enum": list(codes.STAY_RULES)}},
             },
         },
         "explanation": {"type": "array", "items": {"type": "string"}},

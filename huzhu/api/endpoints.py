@@ -12,7 +12,8 @@ from huzhu import ratelimit
 from huzhu.api import calculator_schema
 from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
 from huzhu.audit.services import client_ip
-from huzhu.policy.calculator import CalculatorInputError, calculate_payload
+from huzhu.calcfront.answers import calculate_payload
+from huzhu.policy.calculator import CalculatorInputError
 from huzhu.policy.cases import CaseError
 from huzhu.policy.jsontext import load_json
 from huzhu.policy.selectors import current_policies

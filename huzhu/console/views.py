@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.accounts import roles
+from huzhu.calcfront.pages import calculator_context
 from huzhu.console import views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
@@ -27,7 +28,6 @@ from huzhu.org import unit_selectors
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, add_unit, record_targets_export
-from huzhu.policy.pages import calculator_context
 from huzhu.years import scheme_year
 
 

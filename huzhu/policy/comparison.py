@@ -296,7 +296,7 @@ def compare(old_document: dict, new_document: dict, *, include_same: bool = Fals
     old = {f.key: f for f in old_facts}
     new = {f.key: f for f in new_facts}
     order = [f.key for f in new_facts]
-    previous = None
+    previous: str | None = None
     for fact in old_facts:  # a removed setting goes where it stood in the old document
         if fact.key not in new:
             order.insert(order.index(previous) + 1 if previous in order else 0, fact.key)

@@ -120,6 +120,9 @@ class Policy:
     work_injury: WorkInjury | None
     general_exclusions: dict[str, str]
     critical_illness_exclusions: dict[str, str]
+    # The PolicyVersion row this was parsed from (set by the selectors); None for a policy
+    # read straight from a file.
+    version_id: int | None = None
 
     @property
     def has_benefits(self) -> bool:

@@ -1,5 +1,6 @@
 """Reads of policy versions; the parsed form is cached per version (it never changes)."""
 
+import dataclasses
 import functools
 
 from django.shortcuts import get_object_or_404
@@ -11,7 +12,8 @@ from huzhu.policy.models import PolicyVersion
 @functools.lru_cache(maxsize=64)
 def _parsed(version_id: int, sha256: str) -> Policy:
     version = PolicyVersion.objects.get(pk=version_id)
-    return parse_policy(version.document, f"{version.source_name} v{version.version}")
+    policy = parse_policy(version.document, f"{version.source_name} v{version.version}")
+    return dataclasses.replace(policy, version_id=version_id)
 
 
 def parsed_policy(version: PolicyVersion) -> Policy:

@@ -14,7 +14,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
-from huzhu.policy.calculator import calculate_payload
+from huzhu.calcfront.answers import calculate_payload
 from huzhu.policy.cases import MAX_STAYS
 from huzhu.policy.jsontext import load_json
 from huzhu.policy.selectors import current_policies

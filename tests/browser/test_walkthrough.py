@@ -100,18 +100,25 @@ def test_member_fills_the_calculator_on_a_phone(new_page, live_server):
     page.goto(f"{live_server.url}/m/calc/")
     page.get_by_label("入院日期").first.fill("2022-03-01")
     page.get_by_label("医保结算单上的个人自理（元）").first.fill("6200")
-    page.locator("summary", has_text="第 2 次住院").click()
+    # One stay on the page; the second is added in the browser from the page's template.
+    assert page.locator("details.stay").count() == 1
+    page.get_by_role("button", name="再添加一次住院").click()
+    assert page.locator("summary", has_text="第 2 次住院").is_visible()
+    assert page.locator('input[name="stay-TOTAL_FORMS"]').input_value() == "2"
     page.get_by_label("入院日期").nth(1).fill("2022-08-15")
     assert not page.get_by_label("交通事故：住院总费用（元）").nth(1).is_visible()
     page.get_by_label("住院原因").nth(1).select_option("traffic_accident")
     page.get_by_label("交通事故：住院总费用（元）").nth(1).fill("10000")
     page.get_by_label("交通事故：本人责任比例（%）").nth(1).fill("50")
+    page.locator("summary", has_text="第 2 次住院").scroll_into_view_if_needed()
+    screenshot(page, "portal-calculator-second-stay-phone")
     page.get_by_role("button", name="试算").click()
     result = page.locator("#result")
     result.wait_for()
     # 6200 + 54.5% × 10000 × 50% = 8925 → the 5,000 tier: 1000 yuan
     assert "1000.00" in result.locator(".amount").inner_text()
     assert "全年累计个人自理 8925.00 元" in result.inner_text()
+    assert "第 2 次住院（2022-08-15 入院）" in result.inner_text()
     result.scroll_into_view_if_needed()
     screenshot(page, "portal-calculator-phone")
 

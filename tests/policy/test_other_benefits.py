@@ -2,7 +2,7 @@
 
 import pytest
 
-from huzhu.policy.calculator import calculate_payload
+from huzhu.calcfront.answers import calculate_payload
 from huzhu.policy.document import parse_policy, read_policy_file, shipped_policy_files
 
 

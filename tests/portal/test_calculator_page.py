@@ -1,11 +1,15 @@
 """补助试算 through the pages: the same calculator behind the portal and the console."""
 
 import re
+import shutil
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from huzhu.policy.forms import StayFormSet
+from huzhu.calcfront.forms import StayFormSet
+from huzhu.policy import services
+from huzhu.policy.document import shipped_policy_files
 from tests.conftest import sign_in
 
 
@@ -220,6 +224,37 @@ DAMAGED = "本页表单已损坏（隐藏字段被改动），住院信息未能
 MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 
 
+def assert_fresh_stays(html: str) -> None:
+    """One stay on the page, one in the template the browser copies for more."""
+    assert 'name="stay-TOTAL_FORMS" value="1"' in html
+    assert 'name="stay-0-admitted_on"' in html and 'name="stay-1-admitted_on"' not in html
+    template = html.split('<template id="stay-template">', 1)[1].split("</template>", 1)[0]
+    assert 'name="stay-__prefix__-admitted_on"' in template and "第 __number__ 次住院" in template
+
+
+@pytest.mark.django_db
+def test_the_page_opens_with_one_stay_and_a_template_for_more(client):
+    html = client.get(reverse("portal:calculator")).content.decode()
+    assert_fresh_stays(html)
+    assert 'name="stay-MAX_NUM_FORMS" value="20"' in html
+    assert html.count('<details class="stay"') == 2  # the stay and the template's
+
+
+@pytest.mark.django_db
+def test_stays_added_in_the_browser_are_all_calculated(client):
+    # What the page sends after "add another" twice: indexes 0-2, TOTAL_FORMS 3.
+    stays = [
+        {"admitted_on": "2022-03-01", "settled_self_pay": "3000"},
+        {"admitted_on": "2022-05-01", "settled_self_pay": "2000"},
+        {"admitted_on": "2022-07-01", "settled_self_pay": "1000"},
+    ]
+    data = stay_data(*stays, **{"stay-INITIAL_FORMS": "1"})
+    html = client.post(reverse("portal:calculator"), data).content.decode()
+    assert "全年累计个人自理 6000.00 元" in html
+    # The answer page keeps the three stays and lets the browser add a fourth.
+    assert 'name="stay-TOTAL_FORMS" value="3"' in html and 'name="stay-2-admitted_on"' in html
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "hidden",
@@ -259,9 +294,8 @@ def test_a_tampered_stay_form_says_it_was_damaged_and_offers_fresh_stays(client,
     assert DAMAGED in html
     assert "TOTAL_FORMS)" not in html and "INITIAL_FORMS)" not in html
     assert "预计本次可领补助" not in html
-    # A fresh set of stays, as on first opening the page, so the next try works.
-    assert html.count('<details class="stay"') == 5
-    assert 'name="stay-TOTAL_FORMS" value="5"' in html
+    # A fresh stay, as on first opening the page, so the next try works.
+    assert_fresh_stays(html)
 
 
 @pytest.mark.django_db
@@ -272,7 +306,8 @@ def test_a_thousand_posted_stays_build_at_most_twenty_forms(client):
     assert len(StayFormSet(data, prefix="stay").forms) == 20
     response = client.post(reverse("portal:calculator"), data)
     html = response.content.decode()
-    assert DAMAGED in html and html.count('<details class="stay"') == 5
+    assert DAMAGED in html
+    assert_fresh_stays(html)
 
 
 @pytest.mark.django_db
@@ -330,3 +365,55 @@ def test_b_c1_a_first_diagnosis_after_this_one_is_explained_on_the_page(client):
     html = client.post(reverse("portal:calculator"), data).content.decode()
     assert "首次确诊日期（2022-07-01）不能晚于本次确诊日期（2022-06-01）" in html
     assert "暂无可领补助" in html
+
+
+@pytest.fixture
+def policy_dir(tmp_path, monkeypatch):
+    for path in [
+        *shipped_policy_files(),
+        shipped_policy_files()[0].parent / "critical-illnesses.csv",
+    ]:
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(services, "shipped_policy_files", lambda: sorted(tmp_path.glob("*.toml")))
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_the_reused_blank_page_follows_a_new_illness_list(client, policy_dir):
+    assert "新增疾病" not in client.get(reverse("portal:calculator")).content.decode()
+    with open(policy_dir / "critical-illnesses.csv", "a", encoding="utf-8") as handle:
+        handle.write("new_illness,新增疾病,\n")
+    services.sync_shipped_policies()
+    assert '<option value="新增疾病">新增疾病</option>' in (
+        client.get(reverse("portal:calculator")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_each_opening_of_the_reused_page_has_its_own_csrf_token():
+    tokens = []
+    for _ in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        html = browser.get(reverse("portal:calculator")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        tokens.append(token)
+        data = stay_data({"admitted_on": "2022-03-01", "settled_self_pay": "12000"})
+        response = browser.post(
+            reverse("portal:calculator"), {**data, "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 200 and "预计本次可领补助" in response.content.decode()
+    assert tokens[0] != tokens[1]
+
+
+@pytest.mark.django_db
+def test_stays_added_in_the_browser_and_left_empty_are_skipped(client):
+    # Two stays added and the middle one left as it came (its choices at their defaults).
+    data = stay_data(
+        {"admitted_on": "2022-03-01", "settled_self_pay": "3000"},
+        {},
+        {"admitted_on": "2022-07-01", "settled_self_pay": "2500"},
+        **{"stay-INITIAL_FORMS": "1"},
+    )
+    response = client.post(reverse("portal:calculator"), data)
+    assert response.status_code == 200
+    assert "全年累计个人自理 5500.00 元" in response.content.decode()

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
+from huzhu.calcfront.answers import calculate_many
 from huzhu.oserrors import describe_os_error
-from huzhu.policy.calculator import CalculatorInputError, calculate_many, parse_all
+from huzhu.policy.calculator import CalculatorInputError, parse_all
 from huzhu.policy.cases import CaseError
 from huzhu.policy.jsontext import load_json
 from huzhu.policy.selectors import current_policies

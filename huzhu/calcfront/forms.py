@@ -10,34 +10,24 @@ from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 from huzhu.money import FEN
+from huzhu.policy import codes
 from huzhu.policy.cases import MAX_INTEGER_DIGITS
 
-BENEFIT_CHOICES = [
-    ("hospitalization", _("Hospitalization subsidy")),
-    ("critical_illness", _("Critical-illness subsidy")),
-    ("work_injury", _("Work-injury subsidy")),
-]
-CAUSE_CHOICES = [
-    ("illness", _("Illness")),
-    ("maternity", _("Childbirth")),
-    ("accident", _("Accident")),
-    ("traffic_accident", _("Traffic accident")),
-    ("work_injury", _("Work injury")),
-]
-SCOPE_CHOICES = [("jiangsu", _("In Jiangsu")), ("other_province", _("Outside Jiangsu"))]
-GRADE_CHOICES = [("death", _("Death from a work injury"))] + [
-    (str(g), _("Grade %(grade)s") % {"grade": g}) for g in range(1, 11)
-]
-LEVEL_CHOICES = [
-    ("city", _("City level")),
-    ("province", _("Province level")),
-    ("county", _("County level")),
-]
-HOSPITAL_GRADES = [
-    ("3", _("Grade 3 (三级)")),
-    ("2", _("Grade 2 (二级)")),
-    ("1", _("Grade 1 (一级)")),
-]
+
+def _choices(labels: dict) -> list[tuple[str, object]]:
+    """A form's choices from a code list's labels (huzhu/policy/codes.py): the values are
+    the codes as text, so the form offers exactly what the parser accepts."""
+    return [(str(code), label) for code, label in labels.items()]
+
+
+# Built once at import: a page renders them, never rebuilds them.
+BENEFIT_CHOICES = _choices(codes.BENEFIT_LABELS)
+CAUSE_CHOICES = _choices(codes.CAUSE_LABELS)
+SCOPE_CHOICES = _choices(codes.INSURANCE_SCOPE_LABELS)
+GRADE_CHOICES = _choices(codes.WORK_INJURY_GRADE_LABELS)
+LEVEL_CHOICES = _choices(codes.CERTIFICATE_LEVEL_LABELS)
+# Highest first: the usual diagnosing hospital is the first offered.
+HOSPITAL_GRADE_CHOICES = _choices(codes.HOSPITAL_GRADE_LABELS)[::-1]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -55,7 +45,7 @@ class AmountField(forms.DecimalField):
         "too_large": _("Enter at most 12 digits before the decimal point."),
         "decimals": _("Enter at most 2 digits after the decimal point."),
     }
-    ceiling = None  # the largest value, when smaller than 12 digits allow
+    ceiling: Decimal | None = None  # the largest value, when smaller than 12 digits allow
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "decimal"}))
@@ -136,7 +126,7 @@ class CalculatorForm(forms.Form):
         widget=forms.RadioSelect,
     )
     hospital_grade = forms.ChoiceField(
-        label=_("Hospital grade"), choices=HOSPITAL_GRADES, required=False
+        label=_("Hospital grade"), choices=HOSPITAL_GRADE_CHOICES, required=False
     )
     # work injury
     injured_on = forms.DateField(label=_("Date of the injury"), required=False, widget=DATE)
@@ -144,13 +134,20 @@ class CalculatorForm(forms.Form):
         label=_("Disability grade"), choices=GRADE_CHOICES, required=False, initial="10"
     )
     certificate_level = forms.ChoiceField(
-        label=_("Appraisal committee level"), choices=LEVEL_CHOICES, required=False
+        label=_("Appraisal committee level"),
+        choices=LEVEL_CHOICES,
+        required=False,
+        initial="city",
     )
 
     def __init__(self, *args, years: list[int], illnesses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, str(y)) for y in years]
-        self.fields["illness"].choices = [("", _("— choose —"))] + [(n, n) for n in illnesses]
+        year_field = self.fields["year"]
+        illness_field = self.fields["illness"]
+        assert isinstance(year_field, forms.ChoiceField)
+        assert isinstance(illness_field, forms.ChoiceField)
+        year_field.choices = [(y, str(y)) for y in years]
+        illness_field.choices = [("", _("— choose —"))] + [(n, n) for n in illnesses]
 
     CRITICAL_ILLNESS_FIELDS = (
         "illness",
@@ -167,12 +164,12 @@ class CalculatorForm(forms.Form):
     def work_injury_fields(self):
         return [self[name] for name in self.WORK_INJURY_FIELDS]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data = super().clean() or {}
         required = {
             "critical_illness": ["illness", "diagnosed_on"],
             "work_injury": ["injured_on", "grade"],
-        }.get(data.get("benefit"), [])
+        }.get(data.get("benefit") or "", [])
         for name in required:
             if not data.get(name):
                 self.add_error(name, _("This field is required."))
@@ -232,13 +229,16 @@ class BaseStayFormSet(BaseFormSet):
         management = self.management_form
         if not management.is_valid():
             return True
-        total = management.cleaned_data[TOTAL_FORM_COUNT]
-        initial = management.cleaned_data[INITIAL_FORM_COUNT]
+        # Both are required integers once the management form is valid.
+        total = management.cleaned_data[TOTAL_FORM_COUNT] or 0
+        initial = management.cleaned_data[INITIAL_FORM_COUNT] or 0
+        # formset_factory always sets both bounds (StayFormSet below).
+        assert self.min_num is not None and self.max_num is not None
         return not self.min_num <= total <= self.max_num or initial > total
 
 
 # absolute_max: however many stays a request claims, at most 20 forms are built.
-StayFormSet = formset_factory(
+StayFormSet: type[BaseStayFormSet] = formset_factory(  # type: ignore[assignment]
     StayForm,
     formset=BaseStayFormSet,
     extra=0,
