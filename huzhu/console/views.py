@@ -30,7 +30,6 @@ from huzhu.members.services import (
 from huzhu.org import selectors as org_selectors
 from huzhu.org.models import CHILD_KINDS, UnitKind
 from huzhu.org.reports import report_workbook
-from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, create_unit
 from huzhu.policy.pages import calculator_context
 from huzhu.years import scheme_year
@@ -47,23 +46,19 @@ def _year(request, years: list[int]) -> int:
 @require_GET
 @staff_view
 def dashboard(request):
-    years = org_selectors.target_years()
-    # Default to the latest year with completed counts, so the chart shows real progress.
-    with_progress = [y for y in years if org_selectors.completed_counts(y)]
-    default = with_progress[0] if with_progress else (years[0] if years else None)
-    year = _year(request, years) if "year" in request.GET else default
-    rows = org_selectors.progress(year, request.user) if year else []
-    total_target = sum(r.target or 0 for r in rows)
-    total_completed = sum(r.completed for r in rows)
+    asked = scheme_year(request.GET["year"]) if "year" in request.GET else None
+    if "year" in request.GET and asked is None:
+        asked = _year(request, org_selectors.target_years())
+    figures = org_selectors.dashboard(user=request.user, year=asked)
     context = {
-        "years": years,
-        "year": year,
-        "rows": rows,
-        "total_target": total_target,
-        "total_completed": total_completed,
-        "total_rate": completion_rate(total_completed, total_target),
-        "member_count": member_selectors.members_for(request.user).count(),
-        "chart": _chart([r for r in rows if r.target]),
+        "years": figures.years,
+        "year": figures.year,
+        "rows": figures.rows,
+        "total_target": figures.total_target,
+        "total_completed": figures.total_completed,
+        "total_rate": figures.total_rate,
+        "member_count": member_selectors.member_count(user=request.user),
+        "chart": _chart([r for r in figures.rows if r.target]),
     }
     return render(request, "console/dashboard.html", context)
 
@@ -86,7 +81,7 @@ def _chart(rows) -> dict | None:
 def targets(request):
     years = org_selectors.target_years()
     year = _year(request, years)
-    report = org_selectors.target_report(year, request.user)
+    report = org_selectors.target_report(year=year, user=request.user)
     if request.GET.get("format") == "xlsx":
         if not report.has_figures:
             messages.info(request, _("No targets for this year."))
@@ -110,7 +105,7 @@ def targets(request):
         "years": years,
         "year": year,
         # A clerk's scope holds no organizing unit: the page shows the one above them.
-        "own_unit_only": not org_selectors.organizing_units(request.user).exists(),
+        "own_unit_only": not org_selectors.organizing_units(user=request.user).exists(),
         "import_headers": "、".join(org_selectors.target_headers(year)),
     }
     return render(request, "console/targets.html", context)
@@ -126,7 +121,7 @@ def targets_import(request):
 def _parent_choices(user):
     """Units under which this user may add a unit: organizing and grassroots ones in scope."""
     return (
-        org_selectors.units_for(user)
+        org_selectors.units_for(user=user)
         .filter(kind__in=[UnitKind.ORGANIZING, UnitKind.GRASSROOTS], active=True)
         .order_by("path")
     )
@@ -161,9 +156,9 @@ def units(request):
                 return redirect("console:units")
     elif request.method == "POST":
         raise PermissionDenied
-    units = org_selectors.units_for(request.user).order_by("path")
+    units = org_selectors.units_for(user=request.user).order_by("path")
     counts = dict(
-        member_selectors.members_for(request.user)
+        member_selectors.members_for(user=request.user)
         .values_list("unit_path")
         .annotate(n=Count("id"))
         .values_list("unit_path", "n")
@@ -193,7 +188,7 @@ def units(request):
 @staff_view
 @require(roles.can_edit_members)
 def member_new(request):
-    units = org_selectors.units_for(request.user).filter(kind=UnitKind.GRASSROOTS, active=True)
+    units = org_selectors.units_for(user=request.user).filter(kind=UnitKind.GRASSROOTS, active=True)
     form = MemberForm(request.POST or None, units=units.order_by("path"))
     status, existing = 200, {}
     if request.method == "POST" and form.is_valid():
@@ -228,7 +223,7 @@ def member_new(request):
 @require_GET
 @staff_view
 def member(request, pk: int):
-    found = member_selectors.member_for(request.user, pk)
+    found = member_selectors.member_for(user=request.user, pk=pk)
     return render(request, "console/member.html", {"member": found})
 
 
@@ -236,7 +231,7 @@ def member(request, pk: int):
 @no_store
 @staff_view
 def member_reveal(request, pk: int):
-    found = member_selectors.member_for(request.user, pk)
+    found = member_selectors.member_for(user=request.user, pk=pk)
     try:
         # The service checks the role, so that a refusal is audited too.
         clear = reveal_identity(actor=request.user, member=found, request=request)

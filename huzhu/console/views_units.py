@@ -40,8 +40,8 @@ def unit(request, pk: int):
     found = _unit(request, pk)
     context = {
         "unit": found,
-        "children": org_selectors.units_for(request.user).filter(parent=found),
-        "members": member_selectors.members_for(request.user)
+        "children": org_selectors.units_for(user=request.user).filter(parent=found),
+        "members": member_selectors.members_for(user=request.user)
         .filter(unit_path__startswith=found.path)
         .count(),
         "targets": Target.objects.filter(unit=found).order_by("-year"),

@@ -1,43 +1,199 @@
-"""Reads of members, always scoped to what the acting user may see (SPEC S1)."""
+"""Reads of members, always scoped to what the acting user may see (SPEC S1).
 
-from django.db.models import Q, QuerySet
+Every function takes the acting user by keyword and has no unscoped default: a read of the
+whole district is a function that says so. The member list reads one page at a time from a
+keyset (the last row shown), never with OFFSET and never counting the table, so page 400
+costs what page 1 costs however many members the district holds (docs/decisions.md,
+"Page cost at district scale").
+"""
 
-from huzhu.accounts.access import get_in_scope_or_404, scoped
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
+
+from huzhu.accounts.access import scope_path
 from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.members.rules import MemberSearch, SearchKind
+from huzhu.org.models import Unit
+from huzhu.org.paths import Bytewise, rows_after, rows_before, starts_with
+
+PAGE_SIZE = 50
+# A search answers "1,000 or more" rather than counting every match.
+SEARCH_COUNT_CAP = 1000
+# What the list shows: no ciphertext and no hash leaves the database for it.
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "id_number_masked",
+    "phone_masked",
+    "employer_name",
+    "unit_path",
+    "unit__name",
+)
 
 
-def members_for(user) -> QuerySet[Member]:
-    return scoped(Member.objects.select_related("unit"), user, "unit_path")
+def in_scope(*, user) -> Q:
+    """The members of the user's subtree, as a range an index answers (org.paths)."""
+    return starts_with("unit_path", scope_path(user))
 
 
-def member_for(user, pk: int) -> Member:
-    return get_in_scope_or_404(Member.objects.select_related("unit"), user, "unit_path", pk=pk)
+def members_for(*, user) -> QuerySet[Member]:
+    return Member.objects.select_related("unit").filter(in_scope(user=user))
 
 
-def search_members(user, search: MemberSearch) -> QuerySet[Member]:
-    """A name, the last four digits of an ID or phone number, or a number as the lists
-    show it masked. Compared only with what lists show, so it confirms nothing more; a
-    full number is searched by members.services.search_by_full_number."""
-    members = members_for(user)
-    if search.kind == SearchKind.ALL:
-        return members
+def member_for(*, user, pk: int) -> Member:
+    """One member in the user's scope; anyone else's is answered as if it did not exist."""
+    found = members_for(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def member_count(*, user) -> int:
+    """Members in the user's scope, from the counts the services keep per unit."""
+    units = Unit.objects.filter(starts_with("path", scope_path(user)))
+    return units.aggregate(n=Sum("member_count"))["n"] or 0
+
+
+def member_units(*, user) -> list[Unit]:
+    """Units in scope holding members, in the list's order: where the pager can jump to."""
+    return list(
+        Unit.objects.filter(starts_with("path", scope_path(user)), member_count__gt=0)
+        .order_by(Bytewise(F("path")))
+        .only("id", "name", "path")
+    )
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    members: list[Member]
+    # Keyset cursors: the member whose row the next page starts after, or the previous page
+    # ends before; None when there is no such page.
+    next_after: int | None
+    previous_before: int | None
+    # Members the search or scope holds; `count_capped` when it holds more than counted.
+    count: int
+    count_capped: bool = False
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.next_after is not None or self.previous_before is not None
+
+
+def _filtered(*, user, search: MemberSearch) -> QuerySet[Member]:
+    members = members_for(user=user)
     if search.kind == SearchKind.NAME:
-        return members.filter(name__contains=search.value)
+        return members.filter(starts_with("name", search.value))
     if search.kind == SearchKind.LAST_FOUR:
         return members.filter(
             Q(id_number_masked__endswith=search.value) | Q(phone_masked__endswith=search.value)
         )
     if search.kind == SearchKind.MASKED:
         return members.filter(Q(id_number_masked=search.value) | Q(phone_masked=search.value))
+    if search.kind == SearchKind.ALL:
+        return members
     return members.none()
 
 
-def members_with_number(user, search: MemberSearch) -> QuerySet[Member]:
+def _sort_key(search: MemberSearch) -> tuple[list, list[str]]:
+    """The order of the page and the fields of a row that position it. A name search reads
+    in name order (the name index); everything else in the tree's order."""
+    if search.kind == SearchKind.NAME:
+        return [Bytewise(F("name")), F("id")], ["name", "id"]
+    return [Bytewise(F("unit_path")), F("name"), F("id")], ["unit_path", "name", "id"]
+
+
+def member_page(
+    *,
+    user,
+    search: MemberSearch,
+    after: int | None = None,
+    before: int | None = None,
+    unit: int | None = None,
+) -> MemberPage:
+    """One page of the member list or of a name or fragment search.
+
+    `after`/`before`: the id of the member the page starts after (ends before), from the
+    pager's links; `unit`: start at the first member of this unit (the pager's jump). A
+    cursor outside the search or the scope is ignored: the first page is shown.
+    """
+    found = _filtered(user=user, search=search)
+    columns, fields = _sort_key(search)
+    descending = [c.desc() for c in columns]
+    start: list | None = None
+    backwards = False
+    cursor_id = after if after is not None else before
+    if cursor_id is not None:
+        row = found.filter(pk=cursor_id).values_list(*fields).first()
+        if row is not None:
+            start, backwards = list(row), after is None
+    elif unit is not None and search.kind == SearchKind.ALL:
+        path = (
+            Unit.objects.filter(starts_with("path", scope_path(user)), pk=unit)
+            .values_list("path", flat=True)
+            .first()
+        )
+        if path is not None:
+            # Below every member of that unit: names are never empty, ids start at 1.
+            start = [path, "", 0]
+
+    listed = found.only(*LIST_COLUMNS)
+    forwards = listed.order_by(*columns)
+    has_previous = start is not None
+    if start is None:
+        rows = list(forwards[: PAGE_SIZE + 1])
+    elif backwards:
+        backwards_rows = listed.filter(rows_before(columns, start)).order_by(*descending)
+        rows = list(backwards_rows[: PAGE_SIZE + 1])
+        if len(rows) > PAGE_SIZE:
+            rows = rows[:PAGE_SIZE][::-1]
+        else:
+            # Back at the start: the whole first page rather than a short one.
+            rows, has_previous = list(forwards[: PAGE_SIZE + 1]), False
+    else:
+        rows = list(forwards.filter(rows_after(columns, start))[: PAGE_SIZE + 1])
+    shown = rows[:PAGE_SIZE]
+    # Going back, the cursor's own row follows the page.
+    has_next = len(rows) > PAGE_SIZE or (backwards and has_previous)
+    count, capped = _count(user=user, search=search, found=found)
+    return MemberPage(
+        members=shown,
+        next_after=shown[-1].pk if has_next and shown else None,
+        previous_before=shown[0].pk if has_previous and shown else None,
+        count=count,
+        count_capped=capped,
+    )
+
+
+def _count(*, user, search: MemberSearch, found: QuerySet[Member]) -> tuple[int, bool]:
+    if search.kind == SearchKind.ALL:
+        return member_count(user=user), False
+    counted = found.order_by().values("id")[: SEARCH_COUNT_CAP + 1].count()
+    return min(counted, SEARCH_COUNT_CAP), counted > SEARCH_COUNT_CAP
+
+
+def members_with_number(*, user, search: MemberSearch) -> QuerySet[Member]:
     """The members in scope holding this full ID or phone number (through the keyed hash)."""
     if search.kind == SearchKind.FULL_ID:
-        return members_for(user).filter(id_number_hash=crypto.lookup_hash("id", search.value))
+        return members_for(user=user).filter(id_number_hash=crypto.lookup_hash("id", search.value))
     if search.kind == SearchKind.FULL_PHONE:
-        return members_for(user).filter(phone_hash=crypto.lookup_hash("phone", search.value))
-    return members_for(user).none()
+        return members_for(user=user).filter(phone_hash=crypto.lookup_hash("phone", search.value))
+    return members_for(user=user).none()
+
+
+def member_count_drift() -> dict[int, tuple[int, int]]:
+    """Units whose kept member count differs from their members: id → (kept, counted).
+    Empty when every count holds (what `huzhu member_counts --check` asks)."""
+    counted = dict(
+        Member.objects.order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    drift = {}
+    for unit_id, kept in Unit.objects.values_list("id", "member_count"):
+        if kept != counted.get(unit_id, 0):
+            drift[unit_id] = (kept, counted.get(unit_id, 0))
+    return drift
