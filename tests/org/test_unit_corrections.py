@@ -74,7 +74,10 @@ def test_a_deactivated_unit_leaves_reports_totals_and_choices_but_keeps_its_targ
     deactivate_unit(actor=people.district_admin, unit=phantom)
     assert district_target_report(year=2022).total.target == 6000
     assert phantom not in district_organizing_units()
-    assert [r.unit for r in progress(year=2022, user=people.district_admin)] == [tree.hutang, tree.niutang]
+    assert [r.unit for r in progress(year=2022, user=people.district_admin)] == [
+        tree.hutang,
+        tree.niutang,
+    ]
     assert Target.objects.filter(unit=phantom).exists()
     assert AuditEvent.objects.filter(action="unit.deactivate", object_id=str(phantom.pk)).exists()
     reactivate_unit(actor=people.district_admin, unit=phantom)
