@@ -53,8 +53,11 @@ class _Compare(Func):
         self.operator = operator
         super().__init__(*columns, *(Value(v) for v in values))
 
-    def as_sql(self, compiler, connection, **extra_context):
-        parts, params = [], []
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context
+    ):
+        parts: list[str] = []
+        params: list = []
         for expression in self.get_source_expressions():
             sql, expression_params = compiler.compile(expression)
             parts.append(sql)
