@@ -17,7 +17,15 @@ from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.members.rules import MemberSearch, SearchKind
 from huzhu.org.models import Unit
-from huzhu.org.paths import Bytewise, rows_after, rows_before, starts_with
+from huzhu.org.paths import (
+    Bytewise,
+    at_least,
+    below,
+    prefix_end,
+    rows_after,
+    rows_before,
+    starts_with,
+)
 
 PAGE_SIZE = 50
 # A search answers "1,000 or more" rather than counting every match.
@@ -82,27 +90,53 @@ class MemberPage:
         return self.next_after is not None or self.previous_before is not None
 
 
-def _filtered(*, user, search: MemberSearch) -> QuerySet[Member]:
-    members = members_for(user=user)
+@dataclass(frozen=True)
+class _Listing:
+    """A search as the pager reads it: the members matching everything but a range on the
+    leading column of the order (`field` starts with `prefix`), and that order."""
+
+    members: QuerySet[Member]
+    field: str
+    prefix: str
+    columns: list
+    fields: list[str]
+
+    def bounded(self, *, lower: bool = True, upper: bool = True) -> QuerySet[Member]:
+        """With the range on the leading column. A keyset page leaves out the bound its
+        cursor already implies: SQLite seeks on `(a, b, c) > (…)` only when no other lower
+        bound on `a` competes with it, and otherwise reads the range from its start."""
+        column = Bytewise(F(self.field))
+        members = self.members
+        if lower:
+            members = members.filter(at_least(column, self.prefix))
+        if upper:
+            members = members.filter(below(column, prefix_end(self.prefix)))
+        return members
+
+
+def _listing(*, user, search: MemberSearch) -> _Listing:
+    """A name search reads in name order (the name index); everything else in the tree's
+    order (the scope index)."""
+    members = Member.objects.select_related("unit")
+    scope = scope_path(user)
+    tree_order = ([Bytewise(F("unit_path")), F("name"), F("id")], ["unit_path", "name", "id"])
     if search.kind == SearchKind.NAME:
-        return members.filter(starts_with("name", search.value))
+        return _Listing(
+            members.filter(in_scope(user=user)),
+            "name",
+            search.value,
+            [Bytewise(F("name")), F("id")],
+            ["name", "id"],
+        )
     if search.kind == SearchKind.LAST_FOUR:
-        return members.filter(
+        members = members.filter(
             Q(id_number_masked__endswith=search.value) | Q(phone_masked__endswith=search.value)
         )
-    if search.kind == SearchKind.MASKED:
-        return members.filter(Q(id_number_masked=search.value) | Q(phone_masked=search.value))
-    if search.kind == SearchKind.ALL:
-        return members
-    return members.none()
-
-
-def _sort_key(search: MemberSearch) -> tuple[list, list[str]]:
-    """The order of the page and the fields of a row that position it. A name search reads
-    in name order (the name index); everything else in the tree's order."""
-    if search.kind == SearchKind.NAME:
-        return [Bytewise(F("name")), F("id")], ["name", "id"]
-    return [Bytewise(F("unit_path")), F("name"), F("id")], ["unit_path", "name", "id"]
+    elif search.kind == SearchKind.MASKED:
+        members = members.filter(Q(id_number_masked=search.value) | Q(phone_masked=search.value))
+    elif search.kind != SearchKind.ALL:
+        members = members.none()
+    return _Listing(members, "unit_path", scope, *tree_order)
 
 
 def member_page(
@@ -119,14 +153,15 @@ def member_page(
     pager's links; `unit`: start at the first member of this unit (the pager's jump). A
     cursor outside the search or the scope is ignored: the first page is shown.
     """
-    found = _filtered(user=user, search=search)
-    columns, fields = _sort_key(search)
+    listing = _listing(user=user, search=search)
+    found = listing.bounded()
+    columns = listing.columns
     descending = [c.desc() for c in columns]
     start: list | None = None
     backwards = False
     cursor_id = after if after is not None else before
     if cursor_id is not None:
-        row = found.filter(pk=cursor_id).values_list(*fields).first()
+        row = found.filter(pk=cursor_id).values_list(*listing.fields).first()
         if row is not None:
             start, backwards = list(row), after is None
     elif unit is not None and search.kind == SearchKind.ALL:
@@ -139,21 +174,33 @@ def member_page(
             # Below every member of that unit: names are never empty, ids start at 1.
             start = [path, "", 0]
 
-    listed = found.only(*LIST_COLUMNS)
-    forwards = listed.order_by(*columns)
+    forwards = found.only(*LIST_COLUMNS).order_by(*columns)
     has_previous = start is not None
     if start is None:
         rows = list(forwards[: PAGE_SIZE + 1])
     elif backwards:
-        backwards_rows = listed.filter(rows_before(columns, start)).order_by(*descending)
-        rows = list(backwards_rows[: PAGE_SIZE + 1])
+        earlier = (
+            listing.bounded(upper=False)
+            .filter(rows_before(columns, start))
+            .only(*LIST_COLUMNS)
+            .order_by(*descending)
+        )
+        rows = list(earlier[: PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             rows = rows[:PAGE_SIZE][::-1]
         else:
             # Back at the start: the whole first page rather than a short one.
             rows, has_previous = list(forwards[: PAGE_SIZE + 1]), False
     else:
-        rows = list(forwards.filter(rows_after(columns, start))[: PAGE_SIZE + 1])
+        later = (
+            listing.bounded(lower=False)
+            .filter(rows_after(columns, start))
+            .only(*LIST_COLUMNS)
+            .order_by(*columns)
+        )
+        rows = list(later[: PAGE_SIZE + 1])
+    # Going back, the cursor's own row follows the page.
+    has_next = len(rows) > PAGE_SIZE or (backwards and has_previous)
     shown = rows[:PAGE_SIZE]
     # Going back, the cursor's own row follows the page.
     has_next = len(rows) > PAGE_SIZE or (backwards and has_previous)

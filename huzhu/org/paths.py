@@ -37,7 +37,7 @@ def prefix_end(prefix: str) -> str:
 def starts_with(field: str, prefix: str) -> Q:
     """`field` starts with `prefix`, as a range an index on Bytewise(field) answers."""
     column = Bytewise(F(field))
-    return Q(_ge(column, prefix)) & Q(_lt(column, prefix_end(prefix)))
+    return Q(at_least(column, prefix)) & Q(below(column, prefix_end(prefix)))
 
 
 class _Compare(Func):
@@ -67,11 +67,11 @@ class _Compare(Func):
         return f"({left}) {self.operator} ({right})", params
 
 
-def _ge(column: Expression, value) -> _Compare:
+def at_least(column: Expression, value) -> _Compare:
     return _Compare([column], [value], ">=")
 
 
-def _lt(column: Expression, value) -> _Compare:
+def below(column: Expression, value) -> _Compare:
     return _Compare([column], [value], "<")
 
 
