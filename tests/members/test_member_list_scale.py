@@ -304,3 +304,20 @@ def test_a_pager_link_that_is_not_an_id_shows_the_first_page(client, tree, peopl
         response = client.get(reverse("console:members"), params)
         assert response.status_code == 200
         assert "张三</a>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_s1_the_pager_offers_only_unions_in_scope_and_links_back(client, tree, people):
+    add_many(tree.hutang_union, 60)
+    add_many(tree.hutang_union_b, 2)
+    sign_in(client, people.hutang_admin)
+    html = client.get(reverse("console:members")).content.decode()
+    assert "跳到基层工会" in html
+    assert f'<option value="{tree.hutang_union_b.pk}"' in html
+    assert f'<option value="{tree.niutang_union.pk}"' not in html
+    assert "第一页" not in html and 'rel="next"' in html
+    html = client.get(reverse("console:members"), {"unit": tree.hutang_union_b.pk}).content
+    page = html.decode()
+    assert page.count("湖塘镇乙公司工会</td>") == 2
+    assert "第一页" in page and 'rel="prev"' in page
+    assert f'<option value="{tree.hutang_union_b.pk}" selected>' in page
