@@ -189,8 +189,9 @@ def prepare(members: int) -> dict:
         Bytewise(F("unit_path")), "name", "id"
     )
     scope_count = in_scope.count()
-    # Page 401 of 50 where the scope holds that many; otherwise the last page.
-    deep = in_scope.values_list("id", flat=True)[min(400 * 50, scope_count - 1)]
+    # The page after 400 pages of 50 where the scope holds that many; otherwise the last
+    # full page.
+    deep = in_scope.values_list("id", flat=True)[min(400 * 50, max(0, scope_count - 51))]
     return {
         "members": Member.objects.count(),
         "hutang_members": scope_count,
@@ -266,7 +267,22 @@ def _recreate_pg(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def run_one(database: str, members: int, args) -> dict:
+@dataclass
+class Server:
+    database: str
+    prepared: dict
+    port: int
+    process: subprocess.Popen
+    data_dir: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def start(database: str, members: int, args) -> Server:
+    """A fresh data folder (and PostgreSQL database) with `members` members, served."""
     data_dir = Path(tempfile.mkdtemp(prefix="huzhu-bench-"))
     env = {
         **os.environ,
@@ -277,61 +293,60 @@ def run_one(database: str, members: int, args) -> dict:
     }
     env.pop("DATABASE_URL", None)
     if database == "postgres":
-        _recreate_pg(args.pg_url)
-        env["DATABASE_URL"] = args.pg_url
+        url = f"{args.pg_url}_{members}"
+        _recreate_pg(url)
+        env["DATABASE_URL"] = url
+    huzhu = str(BIN / "huzhu")
+    subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([huzhu, "demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    out = subprocess.run(
+        [sys.executable, __file__, "prepare", "--members", str(members)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    prepared = json.loads(out.strip().splitlines()[-1])
+    print(
+        f"  {database}, {prepared['members']:,} members ({prepared['hutang_members']:,} "
+        f"in 湖塘镇; {prepared['added']:,} added in {prepared['load_seconds']} s)",
+        flush=True,
+    )
+    port = _free_port()
+    command = [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "sync"]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    process = subprocess.Popen([*command, "benchmarks.wsgi:application"], env=env, cwd=ROOT)
+    _wait_for(port)
+    return Server(database, prepared, port, process, data_dir)
+
+
+def run_database(database: str, sizes: list[int], args) -> list[dict]:
+    """Every page against a server per member count, the counts interleaved page by page,
+    so that the machine's load drifts as little as possible between them."""
+    servers: list[Server] = []
     try:
-        huzhu = str(BIN / "huzhu")
-        subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([huzhu, "demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        out = subprocess.run(
-            [sys.executable, __file__, "prepare", "--members", str(members)],
-            env=env,
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout
-        prepared = json.loads(out.strip().splitlines()[-1])
-        print(
-            f"  {database}, {prepared['members']:,} members ({prepared['hutang_members']:,} "
-            f"in 湖塘镇; {prepared['added']:,} added in {prepared['load_seconds']} s)",
-            flush=True,
-        )
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "benchmarks.wsgi:application",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            _wait_for(port)
-            results = {}
-            for page in _pages(prepared):
-                result = measure(port, page, args.clients, args.duration)
-                results[page.name] = result.__dict__ | {"per_second": result.per_second}
+        for members in sizes:
+            servers.append(start(database, members, args))
+        results: list[dict] = [{} for _ in servers]
+        for index in range(len(_pages(servers[0].prepared))):
+            for server, figures in zip(servers, results, strict=True):
+                page = _pages(server.prepared)[index]
+                result = measure(server.port, page, args.clients, args.duration)
+                figures[page.name] = result.__dict__ | {"per_second": result.per_second}
                 print(
-                    f"    {page.name:<28} {result.per_second:8.1f} req/s  "
-                    f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  "
-                    f"errors {result.errors}",
+                    f"    {server.prepared['members']:>7,} {page.name:<28} "
+                    f"{result.per_second:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
+                    f"p99 {result.p99_ms:7.1f} ms  errors {result.errors}",
                     flush=True,
                 )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        return {"database": database, "members": prepared["members"], "pages": results}
+        return [
+            {"database": database, "members": s.prepared["members"], "pages": figures}
+            for s, figures in zip(servers, results, strict=True)
+        ]
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        for server in servers:
+            server.stop()
 
 
 def _wait_for(port: int) -> None:
@@ -378,7 +393,7 @@ def main() -> None:
         print(json.dumps(prepare(args.members)))
         return
     print(f"{args.clients} clients, {args.duration:g} s per page, gunicorn 2 sync workers")
-    runs = [run_one(db, n, args) for db in args.databases for n in args.members]
+    runs = [run for db in args.databases for run in run_database(db, args.members, args)]
     print()
     print(table(runs))
     if args.json:

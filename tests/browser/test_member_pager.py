@@ -12,9 +12,7 @@ from tests.members.test_member_list_scale import add_many
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_town_admin_pages_through_members_and_jumps_to_a_union(
-    new_page, live_server, tree, people
-):
+def test_town_admin_pages_through_members_and_jumps_to_a_union(new_page, live_server, tree, people):
     add_many(tree.hutang_union, 70)
     add_many(tree.hutang_union_b, 3)
     page = new_page()
