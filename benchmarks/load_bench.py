@@ -330,16 +330,20 @@ def run_database(database: str, sizes: list[int], args) -> list[dict]:
             servers.append(start(database, members, args))
         results: list[dict] = [{} for _ in servers]
         for index in range(len(_pages(servers[0].prepared))):
-            for server, figures in zip(servers, results, strict=True):
-                page = _pages(server.prepared)[index]
-                result = measure(server.port, page, args.clients, args.duration)
-                figures[page.name] = result.__dict__ | {"per_second": result.per_second}
-                print(
-                    f"    {server.prepared['members']:>7,} {page.name:<28} "
-                    f"{result.per_second:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
-                    f"p99 {result.p99_ms:7.1f} ms  errors {result.errors}",
-                    flush=True,
-                )
+            for _round in range(args.rounds):
+                for server, figures in zip(servers, results, strict=True):
+                    page = _pages(server.prepared)[index]
+                    result = measure(server.port, page, args.clients, args.duration)
+                    print(
+                        f"    {server.prepared['members']:>7,} {page.name:<28} "
+                        f"{result.per_second:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
+                        f"p99 {result.p99_ms:7.1f} ms  errors {result.errors}",
+                        flush=True,
+                    )
+                    # The best round: the one the other users of the machine disturbed least.
+                    best = figures.get(page.name)
+                    if best is None or result.per_second > best["per_second"]:
+                        figures[page.name] = result.__dict__ | {"per_second": result.per_second}
         return [
             {"database": database, "members": s.prepared["members"], "pages": figures}
             for s, figures in zip(servers, results, strict=True)
@@ -385,14 +389,20 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--members", type=int, nargs="+", default=[300, 100_000])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds per page")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per page")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="measures per page and count; the best is kept"
+    )
     parser.add_argument("--pg-url", default=os.environ.get("HUZHU_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.command == "prepare":
         print(json.dumps(prepare(args.members)))
         return
-    print(f"{args.clients} clients, {args.duration:g} s per page, gunicorn 2 sync workers")
+    print(
+        f"{args.clients} clients, {args.duration:g} s per page, best of {args.rounds} rounds, "
+        "gunicorn 2 sync workers"
+    )
     runs = [run for db in args.databases for run in run_database(db, args.members, args)]
     print()
     print(table(runs))
