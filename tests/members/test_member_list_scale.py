@@ -132,13 +132,20 @@ def test_a_name_is_matched_from_its_first_character(tree, people):
 
 
 @pytest.mark.django_db
-def test_a_large_search_result_is_counted_up_to_a_cap(tree, people, monkeypatch):
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+def test_a_search_is_counted_only_as_far_as_its_page(tree, people, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 4)
     add_many(tree.hutang_union, 16)  # two of every name, and the persona 张三
     page = member_page(user=people.hutang_admin, search=classify_search("张"))
     assert (page.count, page.count_capped) == (4, True)
+    last = member_page(
+        user=people.hutang_admin, search=classify_search("张"), after=page.next_after
+    )
+    assert len(last.members) == 1 and (last.count, last.count_capped) == (4, True)
     page = member_page(user=people.hutang_admin, search=classify_search("王五"))
     assert (page.count, page.count_capped) == (2, False)
+    # The whole list is counted, from the kept counts.
+    page = member_page(user=people.hutang_admin, search=ALL)
+    assert (page.count, page.count_capped) == (17, False)
 
 
 @pytest.mark.django_db
