@@ -107,8 +107,9 @@ class _Listing:
         members = self.members
         if lower:
             members = members.filter(at_least(column, self.prefix))
-        if upper:
-            members = members.filter(below(column, prefix_end(self.prefix)))
+        end = prefix_end(self.prefix)
+        if upper and end is not None:
+            members = members.filter(below(column, end))
         return members
 
 

@@ -24,20 +24,26 @@ class Bytewise(Func):
         )
 
 
-def prefix_end(prefix: str) -> str:
-    """The smallest string above every string that starts with `prefix`."""
+def prefix_end(prefix: str) -> str | None:
+    """The smallest string above every string that starts with `prefix`; None when there is
+    none (the prefix is only the last code point, repeated)."""
     if not prefix:
         raise ValueError("an empty prefix has no end")
-    last = ord(prefix[-1])
-    if last >= 0x10FFFF:
-        raise ValueError("the prefix ends with the last code point")
-    return prefix[:-1] + chr(last + 1)
+    stripped = prefix.rstrip(chr(0x10FFFF))
+    if not stripped:
+        return None
+    following = ord(stripped[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000  # surrogates are not characters: no text holds them
+    return stripped[:-1] + chr(following)
 
 
 def starts_with(field: str, prefix: str) -> Q:
     """`field` starts with `prefix`, as a range an index on Bytewise(field) answers."""
     column = Bytewise(F(field))
-    return Q(at_least(column, prefix)) & Q(below(column, prefix_end(prefix)))
+    end = prefix_end(prefix)
+    lower = Q(at_least(column, prefix))
+    return lower if end is None else lower & Q(below(column, end))
 
 
 class _Compare(Func):

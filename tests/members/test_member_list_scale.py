@@ -48,6 +48,9 @@ def walk_forward(user, search):
 def test_a_prefix_ends_above_every_string_that_starts_with_it():
     assert prefix_end("/1/9/") == "/1/90"
     assert prefix_end("张") == chr(ord("张") + 1)
+    assert prefix_end("张\U0010ffff") == chr(ord("张") + 1)
+    assert prefix_end("\U0010ffff") is None
+    assert prefix_end("\ud7ff") == "\ue000"  # no surrogate in a query
     with pytest.raises(ValueError):
         prefix_end("")
 
@@ -328,3 +331,14 @@ def test_s1_the_pager_offers_only_unions_in_scope_and_links_back(client, tree, p
     assert page.count("湖塘镇乙公司工会</td>") == 2
     assert "第一页" in page and 'rel="prev"' in page
     assert f'<option value="{tree.hutang_union_b.pk}" selected>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["\U0010ffff", "张\U0010ffff", "\ud7ff", "\U0010ffff张"])
+def test_a_search_at_the_end_of_unicode_is_answered_not_a_500(client, tree, people, q):
+    """No name holds these characters (members.rules), but a search may: the range's end is
+    computed without overflowing the code points or landing on a surrogate."""
+    sign_in(client, people.hutang_admin)
+    response = client.get(reverse("console:members"), {"q": q})
+    assert response.status_code == 200
+    assert response.context["page"].members == []
