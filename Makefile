@@ -6,7 +6,7 @@ export HUZHU_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint check messages clean totp
+.PHONY: run test install install-test lint check messages clean totp bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ test: lint check
 
 messages: install-test
 	cd huzhu && ../$(BIN)/huzhu makemessages -l zh_Hans --no-obsolete && ../$(BIN)/huzhu compilemessages -l zh_Hans
+
+# Load benchmark (gunicorn, SQLite and PostgreSQL, 300 and 100,000 members): benchmarks/README.md.
+bench: install-test
+	$(BIN)/python benchmarks/load_bench.py $(BENCH_ARGS)
 
 # The current authenticator code of a demo user (the data folder of `make run`).
 totp: install

@@ -26,7 +26,6 @@ from huzhu.members.services import (
 from huzhu.org import selectors as org_selectors
 from huzhu.org import unit_selectors
 from huzhu.org.reports import report_workbook
-from huzhu.org.rules import completion_rate
 from huzhu.org.services import UnitError, add_unit, record_targets_export
 from huzhu.years import scheme_year
 
@@ -42,23 +41,19 @@ def _year(request, years: list[int]) -> int:
 @require_GET
 @staff_view
 def dashboard(request):
-    years = org_selectors.target_years()
-    # Default to the latest year with completed counts, so the chart shows real progress.
-    with_progress = [y for y in years if org_selectors.completed_counts(y)]
-    default = with_progress[0] if with_progress else (years[0] if years else None)
-    year = _year(request, years) if "year" in request.GET else default
-    rows = org_selectors.progress(year, request.user) if year else []
-    total_target = sum(r.target or 0 for r in rows)
-    total_completed = sum(r.completed for r in rows)
+    asked = scheme_year(request.GET["year"]) if "year" in request.GET else None
+    if "year" in request.GET and asked is None:
+        asked = _year(request, org_selectors.target_years())
+    figures = org_selectors.dashboard(user=request.user, year=asked)
     context = {
-        "years": years,
-        "year": year,
-        "rows": rows,
-        "total_target": total_target,
-        "total_completed": total_completed,
-        "total_rate": completion_rate(total_completed, total_target),
-        "member_count": member_selectors.members_for(request.user).count(),
-        "chart": _chart([r for r in rows if r.target]),
+        "years": figures.years,
+        "year": figures.year,
+        "rows": figures.rows,
+        "total_target": figures.total_target,
+        "total_completed": figures.total_completed,
+        "total_rate": figures.total_rate,
+        "member_count": member_selectors.member_count(user=request.user),
+        "chart": _chart([r for r in figures.rows if r.target]),
     }
     return render(request, "console/dashboard.html", context)
 
@@ -81,7 +76,7 @@ def _chart(rows) -> dict | None:
 def targets(request):
     years = org_selectors.target_years()
     year = _year(request, years)
-    report = org_selectors.target_report(year, request.user)
+    report = org_selectors.target_report(year=year, user=request.user)
     if request.GET.get("format") == "xlsx":
         if not report.has_figures:
             messages.info(request, _("No targets for this year."))
@@ -98,7 +93,7 @@ def targets(request):
         "years": years,
         "year": year,
         # A clerk's scope holds no organizing unit: the page shows the one above them.
-        "own_unit_only": not org_selectors.organizing_units(request.user).exists(),
+        "own_unit_only": not org_selectors.organizing_units(user=request.user).exists(),
         "import_headers": "、".join(org_selectors.target_headers(year)),
     }
     return render(request, "console/targets.html", context)
@@ -179,7 +174,7 @@ def member_new(request):
 @require_GET
 @staff_view
 def member(request, pk: int):
-    found = member_selectors.member_for(request.user, pk)
+    found = member_selectors.member_for(user=request.user, pk=pk)
     return render(request, "console/member.html", {"member": found})
 
 
@@ -187,7 +182,7 @@ def member(request, pk: int):
 @no_store
 @staff_view
 def member_reveal(request, pk: int):
-    found = member_selectors.member_for(request.user, pk)
+    found = member_selectors.member_for(user=request.user, pk=pk)
     try:
         # The service checks the role, so that a refusal is audited too.
         clear = reveal_identity(actor=request.user, member=found, request=request)

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,9 +37,9 @@ def members(request):
         query = f"?{urlencode({'q': search.value})}" if search.value else ""
         return redirect(reverse("console:members") + query)
     q = search.value if search.kind in SAFE_IN_ADDRESS else ""
-    context = {"q": q, "query": urlencode({"q": q}), "error": "", "number": ""}
+    context: dict[str, object] = {"q": q, "query": urlencode({"q": q}) if q else "", "error": "", "number": ""}
     status = 200
-    found = []
+    found: list = []
     if search.is_full_number and request.method == "POST":
         try:
             found = search_by_full_number(actor=request.user, search=search, request=request)
@@ -70,6 +69,25 @@ def members(request):
             "number as the lists show it masked."
         )
     else:
-        found = selectors.search_members(request.user, search).order_by("unit_path", "name")
-    context["page"] = Paginator(found, 50).get_page(request.GET.get("page"))
+        context["page"] = selectors.member_page(
+            user=request.user,
+            search=search,
+            after=_cursor(request.GET.get("after")),
+            before=_cursor(request.GET.get("before")),
+            unit=_cursor(request.GET.get("unit")),
+        )
+        if search.kind == SearchKind.ALL:
+            context["jump_units"] = selectors.member_units(user=request.user)
+            context["jump_unit"] = _cursor(request.GET.get("unit"))
+        return render(request, "console/members.html", context, status=status)
+    context["page"] = selectors.MemberPage(
+        members=found, next_after=None, previous_before=None, count=len(found)
+    )
     return render(request, "console/members.html", context, status=status)
+
+
+def _cursor(value: str | None) -> int | None:
+    """An id from a pager link; anything else is no cursor (the first page)."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None

@@ -1,5 +1,8 @@
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+
+from huzhu.org.paths import Bytewise
 
 
 class InsuranceScope(models.TextChoices):
@@ -49,6 +52,16 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["unit_path", "name", "id"]
+        indexes = [
+            # The member list: a subtree of the union tree as a range of unit_path, read in
+            # the order the list shows, from a keyset (members.selectors.member_page).
+            models.Index(Bytewise(F("unit_path")), F("name"), F("id"), name="member_scope_list"),
+            # Name search: a prefix of the name as a range, in name order, the scope checked
+            # from the index itself (members.selectors.member_page with a name).
+            models.Index(
+                Bytewise(F("name")), F("id"), Bytewise(F("unit_path")), name="member_name_search"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_number_masked}"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,6 +126,8 @@ def create_member(*, actor: Actor, unit: Unit, data: MemberInput, request=None) 
                 insurance_scope=data.insurance_scope,
                 **fields,
             )
+            # The kept count moves with the row, in the same transaction (org.Unit).
+            Unit.objects.filter(pk=unit.pk).update(member_count=F("member_count") + 1)
             record_event(
                 action=Action.MEMBER_CREATE,
                 actor=actor,
@@ -340,7 +343,8 @@ def search_by_full_number(*, actor: User, search: MemberSearch, request=None) ->
             429,
         )
     with transaction.atomic():
-        found = list(members_with_number(actor, search).order_by("id")[:NUMBER_SEARCH_LIMIT])
+        holding = members_with_number(user=actor, search=search)
+        found = list(holding.order_by("id")[:NUMBER_SEARCH_LIMIT])
         record_event(
             action=Action.MEMBER_SEARCH_NUMBER,
             actor=actor,
@@ -443,3 +447,17 @@ def verify_login_code(*, phone: str, code: str, request=None) -> list[Member]:
     if not members:
         raise wrong
     return members
+
+
+def repair_member_counts() -> int:
+    """Set every unit's kept member count to its members (after a load that bypassed the
+    services, or a restore of an older backup); returns how many units changed. Rows are
+    locked so that a registration running meanwhile is not lost."""
+    from huzhu.members.selectors import member_count_drift
+
+    with transaction.atomic():
+        list(Unit.objects.select_for_update().order_by("pk").values_list("pk"))
+        drift = member_count_drift()
+        for unit_id, (_kept, counted) in drift.items():
+            Unit.objects.filter(pk=unit_id).update(member_count=counted)
+    return len(drift)

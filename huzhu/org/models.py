@@ -43,6 +43,10 @@ class Unit(models.Model):
     # dashboards and choice lists; units are never deleted (members and audit rows point
     # at them).
     active = models.BooleanField(_("active"), default=True)
+    # Members registered directly under this unit, kept by the member services in the
+    # transaction that adds one, so "members in scope" is a sum over a few hundred units,
+    # not a count over the whole member table (`huzhu member_counts` checks and repairs it).
+    member_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "name"]

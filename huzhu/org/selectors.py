@@ -1,24 +1,39 @@
-"""Reads of units and targets, scoped to the acting user where there is one."""
+"""Reads of units and targets, scoped to the acting user.
 
+Every function takes its arguments by keyword; none has an unscoped default. Reads of the
+whole district (the command-line report) are the `district_*` functions.
+"""
+
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from huzhu.accounts.access import scoped
+from huzhu.accounts.access import scope_path
 from huzhu.org.models import Target, Unit, UnitKind
+from huzhu.org.paths import starts_with
 from huzhu.org.rules import completion_percentage, completion_rate
 
 
-def units_for(user) -> QuerySet[Unit]:
-    return scoped(Unit.objects.all(), user)
+def units_for(*, user) -> QuerySet[Unit]:
+    return Unit.objects.filter(starts_with("path", scope_path(user)))
 
 
-def organizing_units(user=None) -> QuerySet[Unit]:
-    """Active organizing units (in the user's scope): a deactivated one keeps its history
-    and targets but is out of reports, totals and dashboards."""
-    units = Unit.objects.filter(kind=UnitKind.ORGANIZING, active=True)
-    return scoped(units, user) if user is not None else units
+def _active_organizing() -> QuerySet[Unit]:
+    """Active organizing units: a deactivated one keeps its history and targets but is out
+    of reports, totals and dashboards."""
+    return Unit.objects.filter(kind=UnitKind.ORGANIZING, active=True)
+
+
+def organizing_units(*, user) -> QuerySet[Unit]:
+    """Active organizing units in the user's scope."""
+    return _active_organizing().filter(starts_with("path", scope_path(user)))
+
+
+def district_organizing_units() -> QuerySet[Unit]:
+    """Every active organizing unit of the district (the command line, the system)."""
+    return _active_organizing()
 
 
 def any_organizing_unit() -> bool:
@@ -26,17 +41,17 @@ def any_organizing_unit() -> bool:
     return Unit.objects.filter(kind=UnitKind.ORGANIZING).exists()
 
 
-def organizing_units_shown(user) -> list[Unit]:
+def organizing_units_shown(*, user) -> list[Unit]:
     """The organizing units a user's overview pages show: those in scope, or for a user
     below an organizing unit (a grassroots clerk) the one above them."""
-    units = list(organizing_units(user).order_by("position", "name"))
+    units = list(organizing_units(user=user).order_by("position", "name"))
     if not units and getattr(user, "unit_id", None):
         above = user.unit.organizing_unit()
         units = [above] if above is not None and above.active else []
     return units
 
 
-def completed_counts(year: int) -> dict[int, int]:
+def completed_counts(*, year: int) -> dict[int, int]:
     """SPEC T3: completed per organizing unit id. Until the system holds enrollments for a
     year, the counts are the imported ones (附件1's columns)."""
     rows = Target.objects.filter(year=year).values_list("unit_id", "imported_completed")
@@ -94,14 +109,23 @@ def _sum(values) -> int | None:
     return sum(present) if present else None
 
 
-def target_report(year: int, user=None) -> TargetReport:
-    """附件1 for `year`: last year's target, completed and rate, and this year's target."""
-    units = organizing_units_shown(user) if user is not None else list(organizing_units())
+def target_report(*, year: int, user) -> TargetReport:
+    """附件1 for `year` as the user sees it: last year's target, completed and rate, and
+    this year's target, for the organizing units in scope."""
+    return _target_report(year, organizing_units_shown(user=user))
+
+
+def district_target_report(*, year: int) -> TargetReport:
+    """附件1 for `year` over the whole district (the command line)."""
+    return _target_report(year, list(district_organizing_units()))
+
+
+def _target_report(year: int, units: list[Unit]) -> TargetReport:
     targets = {
         (t.unit_id, t.year): t.target
         for t in Target.objects.filter(year__in=[year - 1, year], unit__in=units)
     }
-    completed = completed_counts(year - 1)
+    completed = completed_counts(year=year - 1)
     rows = []
     for unit in units:
         prev_target = targets.get((unit.pk, year - 1))
@@ -150,17 +174,65 @@ def target_years() -> list[int]:
     return sorted(set(Target.objects.values_list("year", flat=True)), reverse=True)
 
 
-def progress(year: int, user) -> list[ProgressRow]:
+def progress(*, year: int, user) -> list[ProgressRow]:
     """Target, completed and rate per organizing unit the user can see (the dashboard)."""
-    units = organizing_units_shown(user)
-    targets = {t.unit_id: t.target for t in Target.objects.filter(year=year, unit__in=units)}
-    completed = completed_counts(year)
-    return [
-        ProgressRow(
-            unit=u,
-            target=targets.get(u.pk),
-            completed=completed.get(u.pk, 0),
-            rate=completion_rate(completed.get(u.pk, 0), targets.get(u.pk)),
+    units = organizing_units_shown(user=user)
+    figures = Target.objects.filter(year=year, unit__in=units).values_list(
+        "unit_id", "target", "imported_completed"
+    )
+    return _progress_rows(units, {unit_id: (t, done) for unit_id, t, done in figures})
+
+
+def _progress_rows(units: list[Unit], figures: dict[int, tuple]) -> list[ProgressRow]:
+    rows = []
+    for unit in units:
+        target, done = figures.get(unit.pk, (None, None))
+        rows.append(
+            ProgressRow(
+                unit=unit,
+                target=target,
+                completed=done or 0,
+                rate=completion_rate(done or 0, target),
+            )
         )
-        for u in units
-    ]
+    return rows
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    years: list[int]
+    year: int | None
+    rows: list[ProgressRow]
+
+    @property
+    def total_target(self) -> int:
+        return sum(r.target or 0 for r in self.rows)
+
+    @property
+    def total_completed(self) -> int:
+        return sum(r.completed for r in self.rows)
+
+    @property
+    def total_rate(self) -> str:
+        return completion_rate(self.total_completed, self.total_target)
+
+
+def dashboard(*, user, year: int | None) -> Dashboard:
+    """The dashboard's figures from one read of the targets table (a few rows per unit and
+    year): the years, the default year (the latest with completed counts, so the chart shows
+    real progress; `year` when one is asked for) and the progress rows."""
+    by_year: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for unit_id, y, target, done in Target.objects.values_list(
+        "unit_id", "year", "target", "imported_completed"
+    ):
+        by_year[y][unit_id] = (target, done)
+    years = sorted(by_year, reverse=True)
+    if year is None:
+        with_progress = [
+            y for y in years if any(done is not None for _, done in by_year[y].values())
+        ]
+        year = with_progress[0] if with_progress else (years[0] if years else None)
+    if year is None:
+        return Dashboard(years=years, year=None, rows=[])
+    units = organizing_units_shown(user=user)
+    return Dashboard(years=years, year=year, rows=_progress_rows(units, by_year.get(year, {})))

@@ -13,7 +13,7 @@ from huzhu.audit.models import AuditEvent
 from huzhu.org.models import Target, Unit, UnitKind
 from huzhu.org.reports import report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table
-from huzhu.org.selectors import target_report
+from huzhu.org.selectors import district_target_report
 from huzhu.org.services import create_unit, district, import_targets, unlisted_units
 from huzhu.tabular import read_rows
 from tests.workbooks import encrypted
@@ -66,7 +66,7 @@ def test_t5_a_typo_in_a_unit_name_is_an_error_naming_the_row_and_nothing_is_impo
     assert f"第 {line} 行" in err and "牛塘町" in err and "--create-units" in err
     assert not Unit.objects.filter(name="牛塘町").exists()
     assert list(Target.objects.order_by("pk").values()) == before
-    assert target_report(2022).total.target == 82200
+    assert district_target_report(year=2022).total.target == 82200
     rejected = AuditEvent.objects.get(action="upload.rejected")
     assert rejected.data["name"] == "typo.csv" and "牛塘町" in rejected.data["reason"]
     assert rejected.data["size"] > 0
@@ -101,7 +101,7 @@ def test_a_unit_named_like_a_formula_is_text_in_the_excel_report(tmp_path):
     rows = notice_rows()
     rows[1][1] = '=HYPERLINK("http://evil.example","高新区")'
     run("import", str(write_csv(tmp_path / "t.csv", rows)))
-    sheet = load_workbook(io.BytesIO(report_workbook(target_report(2022)))).active
+    sheet = load_workbook(io.BytesIO(report_workbook(district_target_report(year=2022)))).active
     cell = sheet["B3"]
     assert cell.value == rows[1][1] and cell.data_type == "s" and cell.quotePrefix
 
@@ -110,7 +110,7 @@ def test_a_unit_named_like_a_formula_is_text_in_the_excel_report(tmp_path):
 def test_the_excel_report_imports_back_unchanged(tmp_path):
     run("import", str(write_csv(tmp_path / "t.csv", notice_rows())))
     before = list(Target.objects.order_by("pk").values())
-    (tmp_path / "report.xlsx").write_bytes(report_workbook(target_report(2022)))
+    (tmp_path / "report.xlsx").write_bytes(report_workbook(district_target_report(year=2022)))
     code, _out, err = run("import", str(tmp_path / "report.xlsx"))
     assert code == 0, err
     assert list(Target.objects.order_by("pk").values()) == before
@@ -138,14 +138,14 @@ def test_t5_reimporting_with_a_renamed_unit_keeps_the_totals_right(tmp_path):
     # 牛塘镇 holds figures the file replaces but is not listed: nothing is written until the
     # person says the file is complete.
     assert code == 2 and "牛塘镇" in err and "--clear-unlisted" in err
-    assert target_report(2022).total.target == 82200
+    assert district_target_report(year=2022).total.target == 82200
     code, out, _err = run("import", str(path), "--create-units", "--clear-unlisted")
     assert code == 0 and "已清除文件中未列出的组织单位的数据：牛塘镇" in out
     # Before, 牛塘镇 kept its 2022 target and 2021 figures next to 牛塘新区's copy of them.
-    report = target_report(2022)
+    report = district_target_report(year=2022)
     assert report.total.target == 82200
     assert (report.total.previous_target, report.total.previous_completed) == (77200, 61215)
-    assert target_report(2021).total.target == 77200
+    assert district_target_report(year=2021).total.target == 77200
     old = Target.objects.filter(unit__name="牛塘镇")
     assert {(t.year, t.target, t.imported_completed) for t in old} == {
         (2021, None, None),
@@ -175,8 +175,8 @@ def test_t5_a_next_year_file_leaves_the_plan_year_completed_counts_alone(tmp_pat
         "import", str(write_csv(tmp_path / "t2023.csv", rows)), "--clear-unlisted"
     )
     assert code == 0, err
-    assert target_report(2021).total.target == 77200
-    assert target_report(2022).total.target == 6000
+    assert district_target_report(year=2021).total.target == 77200
+    assert district_target_report(year=2022).total.target == 6000
     assert Target.objects.get(unit__name="湖塘镇", year=2022).imported_completed == 5000
 
 

@@ -6,7 +6,7 @@ from huzhu.audit.models import AuditEvent
 from huzhu.members.models import Member
 from huzhu.members.selectors import members_for
 from huzhu.org.models import Target, Unit, UnitKind
-from huzhu.org.selectors import organizing_units, progress, target_report
+from huzhu.org.selectors import district_organizing_units, district_target_report, progress
 from huzhu.org.services import (
     UnitError,
     create_unit,
@@ -44,8 +44,8 @@ def test_t1_s1_moving_a_union_moves_its_subtree_and_members_in_one_go(tree, peop
     member = Member.objects.get(pk=people.member.pk)
     assert member.unit_path == moved.path
     # Scope follows the new paths: 牛塘镇's admin now sees the member, 湖塘镇's does not.
-    assert members_for(people.niutang_admin).filter(pk=member.pk).exists()
-    assert not members_for(people.hutang_admin).filter(pk=member.pk).exists()
+    assert members_for(user=people.niutang_admin).filter(pk=member.pk).exists()
+    assert not members_for(user=people.hutang_admin).filter(pk=member.pk).exists()
     # The clerk of the moved union works under 牛塘镇 now.
     clerk_unit = Unit.objects.get(pk=people.hutang_clerk.unit_id)
     assert clerk_unit.organizing_unit() == tree.niutang
@@ -70,15 +70,18 @@ def test_a_deactivated_unit_leaves_reports_totals_and_choices_but_keeps_its_targ
     )
     Target.objects.create(unit=tree.hutang, year=2022, target=6000)
     Target.objects.create(unit=phantom, year=2022, target=3000)
-    assert target_report(2022).total.target == 9000
+    assert district_target_report(year=2022).total.target == 9000
     deactivate_unit(actor=people.district_admin, unit=phantom)
-    assert target_report(2022).total.target == 6000
-    assert phantom not in organizing_units()
-    assert [r.unit for r in progress(2022, people.district_admin)] == [tree.hutang, tree.niutang]
+    assert district_target_report(year=2022).total.target == 6000
+    assert phantom not in district_organizing_units()
+    assert [r.unit for r in progress(year=2022, user=people.district_admin)] == [
+        tree.hutang,
+        tree.niutang,
+    ]
     assert Target.objects.filter(unit=phantom).exists()
     assert AuditEvent.objects.filter(action="unit.deactivate", object_id=str(phantom.pk)).exists()
     reactivate_unit(actor=people.district_admin, unit=phantom)
-    assert target_report(2022).total.target == 9000
+    assert district_target_report(year=2022).total.target == 9000
     assert AuditEvent.objects.filter(action="unit.reactivate").count() == 1
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from huzhu.dates import scheme_today
 from huzhu.org.reports import report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
-from huzhu.org.selectors import target_report
+from huzhu.org.selectors import district_target_report
 from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.oserrors import describe_os_error
 from huzhu.tabular import PasswordError, TableError, read_rows, too_large
@@ -151,7 +151,7 @@ class Command(BaseCommand):
         raise CommandError(_("%(name)s: nothing was imported.") % {"name": path.name}, returncode=2)
 
     def report(self, year: int, out: str | None):
-        report = target_report(year)
+        report = district_target_report(year=year)
         if not report.has_figures:
             raise CommandError(
                 _("There are no organizing units or targets for %(year)s.") % {"year": year},
