@@ -24,7 +24,6 @@ from huzhu.members.services import (
     reveal_identity,
 )
 from huzhu.org import selectors as org_selectors
-from huzhu.org import unit_selectors
 from huzhu.org.reports import report_workbook
 from huzhu.org.services import UnitError, add_unit, record_targets_export
 from huzhu.years import scheme_year
@@ -112,7 +111,7 @@ def units(request):
     form = None
     if roles.can_edit_units(request.user.role):
         form = UnitForm(
-            request.POST or None, parents=unit_selectors.parent_choices(user=request.user)
+            request.POST or None, parents=org_selectors.parent_choices(user=request.user)
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -131,7 +130,7 @@ def units(request):
         raise PermissionDenied
     rows = [
         {"unit": row.unit, "indent": row.depth * 20, "members": row.members}
-        for row in unit_selectors.unit_tree(user=request.user)
+        for row in org_selectors.unit_tree(user=request.user)
     ]
     return render(request, "console/units.html", {"rows": rows, "form": form})
 
@@ -140,7 +139,7 @@ def units(request):
 @staff_view
 @require(roles.can_edit_members)
 def member_new(request):
-    form = MemberForm(request.POST or None, units=unit_selectors.member_units(user=request.user))
+    form = MemberForm(request.POST or None, units=org_selectors.member_units(user=request.user))
     status, existing = 200, {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -37,7 +37,12 @@ def members(request):
         query = f"?{urlencode({'q': search.value})}" if search.value else ""
         return redirect(reverse("console:members") + query)
     q = search.value if search.kind in SAFE_IN_ADDRESS else ""
-    context: dict[str, object] = {"q": q, "query": urlencode({"q": q}) if q else "", "error": "", "number": ""}
+    context: dict[str, object] = {
+        "q": q,
+        "query": urlencode({"q": q}) if q else "",
+        "error": "",
+        "number": "",
+    }
     status = 200
     found: list = []
     if search.is_full_number and request.method == "POST":

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from huzhu.accounts import roles
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import UnitMoveForm, UnitRenameForm
-from huzhu.org import unit_selectors
+from huzhu.org import selectors as org_selectors
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.services import (
     UnitError,
@@ -21,7 +21,7 @@ from huzhu.org.services import (
 
 
 def _unit(request, pk: int) -> Unit:
-    return unit_selectors.unit_for(user=request.user, pk=pk)
+    return org_selectors.unit_for(user=request.user, pk=pk)
 
 
 @require_GET
@@ -30,15 +30,15 @@ def unit(request, pk: int):
     found = _unit(request, pk)
     context = {
         "unit": found,
-        "children": unit_selectors.child_units(user=request.user, unit=found),
-        "members": unit_selectors.member_count(user=request.user, unit=found),
-        "targets": unit_selectors.unit_targets(user=request.user, unit=found),
+        "children": org_selectors.child_units(user=request.user, unit=found),
+        "members": org_selectors.member_count(user=request.user, unit=found),
+        "targets": org_selectors.unit_targets(user=request.user, unit=found),
     }
     if roles.can_correct_units(request.user.role):
         context["rename_form"] = UnitRenameForm(initial={"name": found.name})
         if found.kind != UnitKind.DISTRICT and found.kind != UnitKind.ORGANIZING:
             context["move_form"] = UnitMoveForm(
-                parents=unit_selectors.move_choices(user=request.user, unit=found)
+                parents=org_selectors.move_choices(user=request.user, unit=found)
             )
     return render(request, "console/unit.html", context)
 
@@ -79,7 +79,7 @@ def unit_rename(request, pk: int):
 def unit_move(request, pk: int):
     found = _unit(request, pk)
     form = UnitMoveForm(
-        request.POST, parents=unit_selectors.move_choices(user=request.user, unit=found)
+        request.POST, parents=org_selectors.move_choices(user=request.user, unit=found)
     )
     if not form.is_valid():
         messages.error(request, _("Choose the unit to move it under."))

@@ -243,3 +243,11 @@ def member_count_drift() -> dict[int, tuple[int, int]]:
         if kept != counted.get(unit_id, 0):
             drift[unit_id] = (kept, counted.get(unit_id, 0))
     return drift
+
+
+def signed_in_members(*, member_ids: list[int]) -> list[Member]:
+    """The members a portal session signed in as (a family may share one phone); the
+    portal's scope is these members."""
+    if not member_ids:
+        return []
+    return list(Member.objects.filter(pk__in=member_ids).select_related("unit"))

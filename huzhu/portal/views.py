@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from huzhu.audit.services import client_ip
 from huzhu.calcfront.pages import benefit_summary, calculator_context
-from huzhu.members.portal_selectors import signed_in_members
+from huzhu.members.selectors import signed_in_members
 from huzhu.members.services import SignInError, request_login_code, verify_login_code
 from huzhu.policy.selectors import current_policies
 
