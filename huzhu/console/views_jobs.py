@@ -1,6 +1,8 @@
 """Background jobs ("My jobs", a job's page and its progress fragment), the member-list
 export that starts one, and the download of stored files (SPEC S5)."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -12,11 +14,14 @@ from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.console.access import staff_view
+from huzhu.errors import file_gone
 from huzhu.files.selectors import stored_file_for
 from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
 from huzhu.jobs.selectors import job_for, jobs_for
 from huzhu.jobs.services import start_job
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -60,6 +65,11 @@ def stored_file(request, pk: int):
     """A stored file, to those whose scope holds its owning unit; 404 to everyone else.
     Always a download, never rendered by the browser."""
     stored = stored_file_for(user=request.user, pk=pk)
+    try:
+        content = open_stored(stored)
+    except FileNotFoundError:
+        logger.error("stored file %s (%s) is missing from the store", stored.pk, stored.sha256)
+        return file_gone(request)
     record_event(
         action=Action.FILE_DOWNLOAD,
         actor=request.user,
@@ -70,7 +80,7 @@ def stored_file(request, pk: int):
         data={"sha256": stored.sha256, "size": stored.size},
     )
     response = FileResponse(
-        open_stored(stored),
+        content,
         as_attachment=True,
         filename=stored.original_name,
         content_type=stored.content_type,
