@@ -30,7 +30,7 @@ from huzhu.oserrors import describe_os_error
 from huzhu.tabular import quote
 
 CHUNK = 1 << 20
-NAME_CHARS = StoredFile._meta.get_field("original_name").max_length
+NAME_CHARS: int = StoredFile._meta.get_field("original_name").max_length or 255
 
 
 class FileRefused(Exception):

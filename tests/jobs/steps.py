@@ -54,3 +54,19 @@ def progress_inside_transaction(*, job, progress):
 
 def interrupted(*, job, progress):
     raise KeyboardInterrupt
+
+
+def fails_midway(*, job, progress):
+    progress.every = 1
+    progress.start(5)
+    rows = RowLog(job)
+    for number in (1, 2):
+        rows.add(number, ok=True)
+        progress.advance()
+    rows.flush()
+    raise RuntimeError("the disk went away")
+
+
+def empty(*, job, progress):
+    progress.start(0)
+    return JobResult(outcome="没有需要处理的内容。")
