@@ -1,11 +1,12 @@
 """Jobs against impatience and accidents: ten quick clicks, a forged form, a worker killed
 in the middle, an end written twice, a job with nothing to do, and very many row outcomes."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -245,3 +246,37 @@ def test_many_row_outcomes_are_written_in_batches(people):
     assert len(inserts) <= 2500 // 100
     assert JobRow.objects.filter(job=job).count() == 2500
     assert (rows.accepted, rows.refused) == (2250, 250)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_exports_started_at_the_same_instant_make_one_job(people, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: SQLite serialises writers, nothing races")
+    # Both requests are past everything before the insert when either inserts.
+    ready = threading.Barrier(2, timeout=30)
+
+    def sweep_then_wait(**kwargs):
+        ready.wait()
+        return 0
+
+    monkeypatch.setattr(services, "fail_stalled_jobs", sweep_then_wait)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def start():
+        try:
+            result: object = start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT).pk
+        except JobAlreadyRunning as refused:
+            result = ("refused", refused.job.pk)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    job = Job.objects.get()
+    assert sorted(outcomes, key=str) == sorted([job.pk, ("refused", job.pk)], key=str)
