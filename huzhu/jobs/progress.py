@@ -55,9 +55,13 @@ class Progress:
         worker was killed (huzhu.jobs.services.fail_stalled_jobs)."""
         if self.done == self._written:
             return
+        # The total was counted before the work: rows added since (a member registered
+        # while the export runs) raise it, rather than break `done <= total` and the job.
+        if self.job.total is not None and self.done > self.job.total:
+            self.job.total = self.done
         with transaction.atomic(durable=True):
             Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
-                done=self.done, heartbeat_at=timezone.now()
+                done=self.done, total=self.job.total, heartbeat_at=timezone.now()
             )
         self.job.done = self._written = self.done
         self._beat = monotonic()

@@ -10,6 +10,7 @@ TEST_KINDS = {
     "test.interrupted": "tests.jobs.steps.interrupted",
     "test.fails_midway": "tests.jobs.steps.fails_midway",
     "test.empty": "tests.jobs.steps.empty",
+    "test.more_than_counted": "tests.jobs.steps.more_than_counted",
 }
 
 

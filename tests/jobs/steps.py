@@ -70,3 +70,13 @@ def fails_midway(*, job, progress):
 def empty(*, job, progress):
     progress.start(0)
     return JobResult(outcome="没有需要处理的内容。")
+
+
+def more_than_counted(*, job, progress):
+    """A member registered between the export's count and its rows: one row more than
+    the total said."""
+    progress.every = 1
+    progress.start(2)
+    for _ in range(3):
+        progress.advance()
+    return JobResult(outcome="三行已处理。")

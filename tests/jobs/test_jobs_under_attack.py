@@ -280,3 +280,10 @@ def test_two_exports_started_at_the_same_instant_make_one_job(people, monkeypatc
         thread.join()
     job = Job.objects.get()
     assert sorted(outcomes, key=str) == sorted([job.pk, ("refused", job.pk)], key=str)
+
+
+def test_rows_added_after_the_count_raise_the_total_instead_of_failing_the_job(people, test_kinds):
+    job = start_job(actor=people.hutang_admin, kind="test.more_than_counted")
+    run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (JobStatus.SUCCEEDED, 3, 3)
