@@ -20,6 +20,7 @@ from huzhu.jobs.models import STALE_AFTER, Job, JobStatus
 from huzhu.jobs.progress import Progress
 
 logger = logging.getLogger(__name__)
+TASK_PATH = "huzhu.jobs.tasks.run_job_task"
 
 
 class JobAlreadyRunning(Exception):
@@ -64,17 +65,22 @@ def start_job(*, actor, kind: str, input_file: StoredFile | None = None) -> Job:
 
 
 def fail_stalled_jobs(*, worker_starting: bool = False) -> int:
-    """Mark as failed the running jobs whose worker is gone, each with its one audit event;
-    return how many. A job is gone when its heartbeat is older than STALE_AFTER, or, with
-    `worker_starting` (this host's one worker is starting, so none of the jobs it
-    claimed can be running), whatever its heartbeat. Jobs still queued are left: the
-    worker will pick them up."""
+    """Mark as failed the jobs whose worker is gone, each with its one audit event; return
+    how many.
+
+    A running job is gone when its heartbeat is older than STALE_AFTER, or, with
+    `worker_starting` (this host's one worker is starting, so none of the jobs it claimed
+    can be running), whatever its heartbeat. A queued job is gone when the queue no longer
+    holds its task waiting (a worker killed between taking the task and claiming the job,
+    or the task pruned): it would never run, and would block its starter's next job of the
+    kind. A queued job whose task still waits is left, however long: the worker may just
+    not be running yet."""
     now = timezone.now()
+    cutoff = now - STALE_AFTER
     stale = Job.objects.filter(status=JobStatus.RUNNING)
     if worker_starting:
         stale = stale.filter(worker_host=_host())
     else:
-        cutoff = now - STALE_AFTER
         stale = stale.filter(
             models.Q(heartbeat_at__lt=cutoff)
             | models.Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
@@ -94,7 +100,27 @@ def fail_stalled_jobs(*, worker_starting: bool = False) -> int:
             done=job.done,
             heartbeat_at=job.heartbeat_at,
         )
+    for job in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff).select_related(
+        "started_by", "input_file"
+    ):
+        if _task_may_still_run(job, cutoff=cutoff):
+            continue
+        logger.warning("job %s (%s) lost its queued task; marked interrupted", job.pk, job.kind)
+        failed += _finish(
+            job, JobStatus.FAILED, JobResult(outcome=outcome), done=0, was=JobStatus.QUEUED
+        )
     return failed
+
+
+def _task_may_still_run(job: Job, *, cutoff) -> bool:
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path=TASK_PATH, args_kwargs__args__0=job.pk)
+    return tasks.filter(
+        models.Q(status=TaskResultStatus.READY)
+        | models.Q(status=TaskResultStatus.RUNNING, started_at__gte=cutoff)
+    ).exists()
 
 
 def _host() -> str:
@@ -142,11 +168,19 @@ def run_job(*, job_id: int) -> None:
         _finish(job, JobStatus.SUCCEEDED, result, done=progress.committed)
 
 
-def _finish(job: Job, status: JobStatus, result: JobResult, *, done: int, **still: object) -> bool:
+def _finish(
+    job: Job,
+    status: JobStatus,
+    result: JobResult,
+    *,
+    done: int,
+    was: JobStatus = JobStatus.RUNNING,
+    **still: object,
+) -> bool:
     """The job's end, and its one audit event: who, which kind, which files, the counts.
 
-    Written only if the job is still running (and, for the sweep, still as it was found:
-    `still`), so a job ends once and has one audit event even when two ends race (the
+    Written only if the job is still running (`was`; and, for the sweep, still as it was
+    found: `still`), so a job ends once and has one audit event even when two ends race (the
     worker finishing a job the sweep has just given up on). Returns whether it ended here."""
     job.status = status
     job.done = done if job.total is None else min(done, job.total)
@@ -160,7 +194,7 @@ def _finish(job: Job, status: JobStatus, result: JobResult, *, done: int, **stil
         "errors": result.error_file,
     }
     with transaction.atomic():
-        ended = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, **still).update(
+        ended = Job.objects.filter(pk=job.pk, status=was, **still).update(
             status=job.status,
             done=job.done,
             outcome=job.outcome,

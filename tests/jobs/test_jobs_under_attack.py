@@ -1,6 +1,7 @@
 """Jobs against impatience and accidents: ten quick clicks, a forged form, a worker killed
 in the middle, an end written twice, a job with nothing to do, and very many row outcomes."""
 
+import errno
 import threading
 from datetime import timedelta
 
@@ -11,9 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
+from huzhu.files import services as store
+from huzhu.files.models import StoredFile
 from huzhu.jobs import kinds, progress, services
 from huzhu.jobs.kinds import JobResult
 from huzhu.jobs.models import STALE_AFTER, Job, JobRow, JobStatus
@@ -287,3 +291,53 @@ def test_rows_added_after_the_count_raise_the_total_instead_of_failing_the_job(p
     run_job(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == (JobStatus.SUCCEEDED, 3, 3)
+
+
+def test_an_export_on_a_full_disk_fails_saying_so_and_keeps_no_file(
+    people, monkeypatch, settings, tmp_path
+):
+    settings.HUZHU_FILES_DIR = tmp_path / "files"
+
+    def replace(source, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    job = start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT)
+    run_job(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "磁盘已满" in job.outcome
+    assert job.result_file is None and not StoredFile.objects.exists()
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+
+
+def _queued_long_ago(people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT)
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - STALE_AFTER * 2)
+    return job
+
+
+def test_a_queued_job_whose_task_waits_stays_queued_however_old(
+    people, django_capture_on_commit_callbacks
+):
+    job = _queued_long_ago(people, django_capture_on_commit_callbacks)
+    assert DBTaskResult.objects.get().status == "READY"
+    assert fail_stalled_jobs(worker_starting=True) == 0
+    assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
+
+
+@pytest.mark.parametrize("task", ["pruned", "taken_by_a_killed_worker"])
+def test_a_queued_job_whose_task_is_lost_is_interrupted_and_unblocks_its_starter(
+    client, people, django_capture_on_commit_callbacks, task
+):
+    job = _queued_long_ago(people, django_capture_on_commit_callbacks)
+    if task == "pruned":
+        DBTaskResult.objects.all().delete()
+    else:  # the queue's row says running since long ago, the job was never claimed
+        DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - STALE_AFTER * 2)
+    sign_in(client, people.hutang_admin)
+    client.post(reverse("console:members_export"))
+    assert Job.objects.count() == 2
+    job.refresh_from_db()
+    assert (job.status, job.outcome) == (JobStatus.FAILED, INTERRUPTED)
+    assert _events(job).count() == 1
