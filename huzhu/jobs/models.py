@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,6 +100,11 @@ class Job(models.Model):
         """Running, but silent for longer than a live worker ever is."""
         beat = self.heartbeat_at or self.started_at
         return self.status == JobStatus.RUNNING and beat is not None and beat < now - STALE_AFTER
+
+    @property
+    def waiting_long(self) -> bool:
+        """Still queued a minute after it was started: the worker may not be running."""
+        return self.status == JobStatus.QUEUED and self.created_at < timezone.now() - HEARTBEAT
 
     @property
     def percent(self) -> int:

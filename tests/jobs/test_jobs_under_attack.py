@@ -341,3 +341,13 @@ def test_a_queued_job_whose_task_is_lost_is_interrupted_and_unblocks_its_starter
     job.refresh_from_db()
     assert (job.status, job.outcome) == (JobStatus.FAILED, INTERRUPTED)
     assert _events(job).count() == 1
+
+
+def test_a_job_still_queued_after_a_minute_says_the_worker_may_be_down(client, people):
+    job = start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT)
+    sign_in(client, people.hutang_admin)
+    url = reverse("console:job_progress", args=[job.pk])
+    assert "后台进程可能没有运行" not in client.get(url).content.decode()
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    fragment = client.get(url).content.decode()
+    assert "后台进程可能没有运行" in fragment and 'hx-trigger="every 1s"' in fragment
