@@ -2,6 +2,42 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+UNFINISHED = ("queued", "running")
+
+
+def cancel_duplicates(apps, schema_editor):
+    """Before one unfinished job per person and kind is enforced: keep each person's
+    running job of a kind, or else the first queued one, and cancel the rest (their queued
+    tasks find them no longer queued and do nothing), each with its one audit event."""
+    Job = apps.get_model("jobs", "Job")
+    AuditEvent = apps.get_model("audit", "AuditEvent")
+    kept: set[tuple[int, str]] = set()
+    unfinished = Job.objects.filter(status__in=UNFINISHED, started_by__isnull=False)
+    # "running" sorts after "queued": reversed, a running job is met first.
+    for job in unfinished.order_by("started_by_id", "kind", "-status", "pk"):
+        key = (job.started_by_id, job.kind)
+        if key not in kept:
+            kept.add(key)
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome = gettext("This job repeated another one you started at the same time: it was cancelled.")
+        job.status = "failed"
+        job.outcome = outcome
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "outcome", "finished_at"])
+        AuditEvent.objects.create(
+            actor_user_id=job.started_by_id,
+            actor_label=job.started_by.username,
+            action="job.failed",
+            object_type="jobs.job",
+            object_id=str(job.pk),
+            unit_path=job.unit_path,
+            summary=outcome[:500],
+            data={"kind": job.kind, "done": job.done, "total": job.total},
+        )
 
 
 class Migration(migrations.Migration):
@@ -9,6 +45,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('files', '0001_initial'),
         ('jobs', '0001_initial'),
+        ('audit', '0004_refuse_replace'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -23,6 +60,7 @@ class Migration(migrations.Migration):
             name='worker_host',
             field=models.CharField(blank=True, max_length=255),
         ),
+        migrations.RunPython(cancel_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='job',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('queued', 'running'))), fields=('started_by', 'kind'), name='jobs_one_unfinished_per_starter_and_kind'),
