@@ -4,10 +4,12 @@ header tricks, the limit to the byte, a disk that fills up, a stored file gone f
 import errno
 import io
 import os
+import threading
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.urls import reverse
 
 from huzhu.audit.actions import Action
@@ -171,3 +173,38 @@ def test_the_same_content_placed_twice_is_one_file_and_no_leftover(people):
         store._place(temporary, sha256)
     assert files_on_disk() == {copies[0][1]}
     assert path_of(copies[0][1]).read_bytes() == content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_upload_sent_twice_at_once_is_one_row(people, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: SQLite serialises writers, nothing races")
+    content = workbook()
+    # Both requests have written their copy and are about to look for an existing row.
+    placed = threading.Barrier(2, timeout=30)
+    real_place = store._place
+
+    def place_then_wait(temporary, sha256):
+        real_place(temporary, sha256)
+        placed.wait()
+
+    monkeypatch.setattr(store, "_place", place_then_wait)
+    outcomes = []
+    lock = threading.Lock()
+
+    def send():
+        try:
+            stored = upload(people.hutang_clerk, content, "名单.xlsx")
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append((stored.file.pk, stored.created))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    row = StoredFile.objects.get()
+    assert sorted(outcomes) == [(row.pk, False), (row.pk, True)]
+    assert len(files_on_disk()) == 1
