@@ -25,7 +25,8 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # The worker runs the background jobs beside the web server and is stopped when the server
-# stops (Ctrl-C included): one command still brings everything up and down.
+# stops (Ctrl-C included): one command still brings everything up and down. Jobs a killed
+# worker left "running" are marked interrupted before it starts (huzhu jobs_recover).
 run: install
 	$(BIN)/huzhu migrate --no-input
 	$(BIN)/huzhu demo
@@ -35,6 +36,7 @@ run: install
 	@echo "二次验证码   Second factor:   make totp NAME=district"
 	@echo "后台任务     Background jobs: huzhu db_worker, started and stopped with the server"
 	@echo ""
+	$(BIN)/huzhu jobs_recover --worker-starting
 	$(BIN)/huzhu db_worker --no-reload --verbosity 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=$${DEBUG:-0} $(BIN)/huzhu runserver $(HOST):$(PORT)

@@ -125,6 +125,20 @@ def method_not_allowed(request: HttpRequest, allow: str = "") -> HttpResponse:
     return response
 
 
+def file_gone(request: HttpRequest) -> HttpResponse:
+    """A stored file whose record is there but whose bytes are not (removed from the disk,
+    or a restore without its files): 410, said plainly, rather than a 500."""
+    texts = (
+        "file_gone",
+        _("The file is no longer available"),
+        _(
+            "The file is no longer in the file store on the server. Tell the district office; "
+            "a job's result can be made again by starting the job again."
+        ),
+    )
+    return _render(request, 410, texts)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return _render(request, 500, _texts(500, request))
 

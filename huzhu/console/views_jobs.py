@@ -1,10 +1,15 @@
 """Background jobs ("My jobs", a job's page and its progress fragment), the member-list
 export that starts one, and the download of stored files (SPEC S5)."""
 
+import logging
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,17 +17,35 @@ from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.console.access import staff_view
+from huzhu.errors import file_gone
 from huzhu.files.selectors import stored_file_for
 from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
+from huzhu.jobs.models import Job
 from huzhu.jobs.selectors import job_for, jobs_for
-from huzhu.jobs.services import start_job
+from huzhu.jobs.services import JobAlreadyRunning, fail_stalled_jobs, start_job
+
+logger = logging.getLogger(__name__)
+
+
+def _seen(request, pk: int) -> Job:
+    """The job as it stands. One whose worker was killed is marked interrupted when
+    someone looks at it (a read, and a write only in that case), so nobody watches a bar
+    that can never move."""
+    found = job_for(user=request.user, pk=pk)
+    if found.stalled(timezone.now()) and fail_stalled_jobs():
+        found = job_for(user=request.user, pk=pk)
+    return found
 
 
 @require_GET
 @staff_view
 def jobs(request):
-    page = Paginator(jobs_for(user=request.user), 50).get_page(request.GET.get("page"))
+    listed = jobs_for(user=request.user)
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    if any(shown.stalled(now) for shown in page) and fail_stalled_jobs():
+        page = Paginator(listed, 50).get_page(request.GET.get("page"))
     return render(request, "console/jobs.html", {"page": page, "query": ""})
 
 
@@ -30,8 +53,7 @@ def jobs(request):
 @require_GET
 @staff_view
 def job(request, pk: int):
-    found = job_for(user=request.user, pk=pk)
-    return render(request, "console/job.html", {"job": found})
+    return render(request, "console/job.html", {"job": _seen(request, pk)})
 
 
 @never_cache
@@ -40,8 +62,7 @@ def job(request, pk: int):
 def job_progress(request, pk: int):
     """The fragment the job page polls. Once the job has ended it comes back without its
     polling trigger, which stops htmx asking again."""
-    found = job_for(user=request.user, pk=pk)
-    return render(request, "console/_job_progress.html", {"job": found})
+    return render(request, "console/_job_progress.html", {"job": _seen(request, pk)})
 
 
 @require_POST
@@ -49,7 +70,14 @@ def job_progress(request, pk: int):
 def members_export(request):
     if not roles.can_export_members(request.user.role):
         raise PermissionDenied
-    started = start_job(actor=request.user, kind=kinds.MEMBERS_EXPORT)
+    try:
+        started = start_job(actor=request.user, kind=kinds.MEMBERS_EXPORT)
+    except JobAlreadyRunning as running:
+        messages.info(
+            request,
+            _("Your earlier export has not finished yet: here it is. Start another once it ends."),
+        )
+        started = running.job
     return redirect("console:job", pk=started.pk)
 
 
@@ -60,6 +88,11 @@ def stored_file(request, pk: int):
     """A stored file, to those whose scope holds its owning unit; 404 to everyone else.
     Always a download, never rendered by the browser."""
     stored = stored_file_for(user=request.user, pk=pk)
+    try:
+        content = open_stored(stored)
+    except FileNotFoundError:
+        logger.error("stored file %s (%s) is missing from the store", stored.pk, stored.sha256)
+        return file_gone(request)
     record_event(
         action=Action.FILE_DOWNLOAD,
         actor=request.user,
@@ -70,7 +103,7 @@ def stored_file(request, pk: int):
         data={"sha256": stored.sha256, "size": stored.size},
     )
     response = FileResponse(
-        open_stored(stored),
+        content,
         as_attachment=True,
         filename=stored.original_name,
         content_type=stored.content_type,

@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO
 
 from django.conf import settings
@@ -26,9 +26,11 @@ from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.files import rules
 from huzhu.files.models import StoredFile
+from huzhu.oserrors import describe_os_error
 from huzhu.tabular import quote
 
 CHUNK = 1 << 20
+NAME_CHARS: int = StoredFile._meta.get_field("original_name").max_length or 255
 
 
 class FileRefused(Exception):
@@ -47,6 +49,26 @@ class Stored:
     created: bool
 
 
+def _not_kept(exc: OSError) -> FileRefused:
+    """The disk refused the file (full, quota, read-only): said plainly, nothing kept."""
+    return FileRefused(
+        _("The file could not be saved on the server: %(error)s Nothing was kept.")
+        % {"error": describe_os_error(exc)}
+    )
+
+
+def display_name(name: str) -> str:
+    """The name a stored file is shown and downloaded under: the last part of what the
+    browser sent (never a path), on one line, control and direction characters shown as
+    pictures, cut to fit the column with its extension kept."""
+    name = quote(name.replace("\\", "/").rsplit("/", 1)[-1], NAME_CHARS * 2)
+    if len(name) <= NAME_CHARS:
+        return name
+    suffix = PurePath(name).suffix
+    suffix = suffix if len(suffix) <= 10 else ""
+    return name[: NAME_CHARS - len(suffix) - 1] + "…" + suffix
+
+
 def root() -> Path:
     return config.private_dir(Path(settings.HUZHU_FILES_DIR))
 
@@ -60,8 +82,10 @@ def path_of(sha256: str) -> Path:
 def _copy_in(chunks: Iterable[bytes], *, limit: int | None) -> tuple[Path, str, int, bytes]:
     """Write the chunks to a private temporary file in the store's folder (so the final
     rename stays on one file system); stop as soon as the limit is passed."""
-    folder = root()
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    try:
+        fd, name = tempfile.mkstemp(dir=root(), prefix=".incoming-")
+    except OSError as exc:
+        raise _not_kept(exc) from exc
     digest, size, head = hashlib.sha256(), 0, b""
     try:
         with os.fdopen(fd, "wb") as out:
@@ -75,6 +99,9 @@ def _copy_in(chunks: Iterable[bytes], *, limit: int | None) -> tuple[Path, str, 
                     head += chunk[: rules.HEAD_BYTES - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
+    except OSError as exc:
+        os.unlink(name)
+        raise _not_kept(exc) from exc
     except BaseException:
         os.unlink(name)
         raise
@@ -95,9 +122,13 @@ def _place(temporary: Path, sha256: str) -> None:
     if final.exists():
         temporary.unlink()
         return
-    config.private_dir(final.parent)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, final)
+    try:
+        config.private_dir(final.parent)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, final)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _not_kept(exc) from exc
 
 
 def _row(*, sha256: str, size: int, kind: rules.Kind, name: str, unit_path: str, actor) -> Stored:
@@ -110,7 +141,7 @@ def _row(*, sha256: str, size: int, kind: rules.Kind, name: str, unit_path: str,
                 sha256=sha256,
                 size=size,
                 content_type=kind.content_type,
-                original_name=quote(name, 255) or sha256,
+                original_name=display_name(name) or sha256,
                 unit_path=unit_path,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=timezone.now(),
@@ -178,4 +209,6 @@ def store_generated(
 
 
 def open_stored(stored: StoredFile) -> IO[bytes]:
+    """The stored bytes; FileNotFoundError when the file is no longer on disk (removed by
+    hand, or a restore without its files)."""
     return open(path_of(stored.sha256), "rb")  # noqa: SIM115 - the response closes it

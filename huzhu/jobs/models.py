@@ -1,5 +1,8 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +14,12 @@ class JobStatus(models.TextChoices):
 
 
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+# A running job writes its heartbeat at least this often (huzhu.jobs.progress)...
+HEARTBEAT = timedelta(minutes=1)
+# ...so one silent for this long lost its worker (killed outright, power lost): it is
+# marked interrupted (huzhu.jobs.services.fail_stalled_jobs) and may be started again.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class Job(models.Model):
@@ -45,6 +54,11 @@ class Job(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last time the running job said it was alive (claimed, or progress written).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The host whose worker claimed it: a worker starting on that host knows none of the
+    # host's jobs can still be running (`huzhu jobs_recover --worker-starting`).
+    worker_host = models.CharField(max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("background job")
@@ -60,6 +74,13 @@ class Job(models.Model):
                 condition=models.Q(total__isnull=True) | models.Q(done__lte=models.F("total")),
                 name="jobs_done_within_total",
             ),
+            # One unfinished job of a kind per person: ten quick clicks on "导出 Excel"
+            # start one export, not ten (huzhu.jobs.services.start_job).
+            models.UniqueConstraint(
+                fields=["started_by", "kind"],
+                condition=models.Q(status__in=UNFINISHED),
+                name="jobs_one_unfinished_per_starter_and_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +95,16 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    def stalled(self, now: datetime) -> bool:
+        """Running, but silent for longer than a live worker ever is."""
+        beat = self.heartbeat_at or self.started_at
+        return self.status == JobStatus.RUNNING and beat is not None and beat < now - STALE_AFTER
+
+    @property
+    def waiting_long(self) -> bool:
+        """Still queued a minute after it was started: the worker may not be running."""
+        return self.status == JobStatus.QUEUED and self.created_at < timezone.now() - HEARTBEAT
 
     @property
     def percent(self) -> int:

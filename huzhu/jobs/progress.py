@@ -9,9 +9,12 @@ the job from waiting on its own write lock. Work that must be all-or-nothing is 
 chunks, or checked in a first pass that reports progress and then written in one go.
 """
 
-from django.db import transaction
+from time import monotonic
 
-from huzhu.jobs.models import Job, JobRow, JobStatus
+from django.db import transaction
+from django.utils import timezone
+
+from huzhu.jobs.models import HEARTBEAT, Job, JobRow, JobStatus
 
 # How often a job commits its progress: often enough for a bar updated every second,
 # rarely enough to cost nothing next to the work.
@@ -24,6 +27,7 @@ class Progress:
         self.every = every or EVERY
         self.done = job.done
         self._written = job.done
+        self._beat = monotonic()
 
     @property
     def committed(self) -> int:
@@ -33,19 +37,43 @@ class Progress:
     def start(self, total: int) -> None:
         self.job.total = total
         with transaction.atomic(durable=True):
-            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(total=total)
+            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+                total=total, heartbeat_at=timezone.now()
+            )
+        self._beat = monotonic()
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        if self.done - self._written >= self.every:
+        if (
+            self.done - self._written >= self.every
+            or monotonic() - self._beat >= HEARTBEAT.total_seconds()
+        ):
             self.flush()
 
     def flush(self) -> None:
+        """Commit the count, and with it the heartbeat that tells a live job from one whose
+        worker was killed (huzhu.jobs.services.fail_stalled_jobs)."""
         if self.done == self._written:
             return
+        # The total was counted before the work: rows added since (a member registered
+        # while the export runs) raise it, rather than break `done <= total` and the job.
+        if self.job.total is not None and self.done > self.job.total:
+            self.job.total = self.done
         with transaction.atomic(durable=True):
-            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(done=self.done)
+            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+                done=self.done, total=self.job.total, heartbeat_at=timezone.now()
+            )
         self.job.done = self._written = self.done
+        self._beat = monotonic()
+
+    def beat(self) -> None:
+        """For a long step that advances nothing (one big query, writing the result file):
+        say the job is alive."""
+        with transaction.atomic(durable=True):
+            Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+                heartbeat_at=timezone.now()
+            )
+        self._beat = monotonic()
 
 
 class RowLog:

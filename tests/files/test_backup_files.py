@@ -2,6 +2,7 @@
 stored file altered in an archive is refused even when the manifest was rewritten."""
 
 import hashlib
+import io
 import tarfile
 
 import pytest
@@ -76,3 +77,44 @@ def test_restore_counts_stored_files_as_data_in_use(settings, tmp_path, db):
     assert not any("文件存储" in line for line in live_data_in_use())
     (tmp_path / "files" / "ab" / "cd" / ("abcd" + "0" * 60)).write_bytes(b"x")
     assert any(str(tmp_path / "files") in line for line in live_data_in_use())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"files/{DIGEST[:2]}/{DIGEST[2:4]}/../../../keys/field_key",
+        f"files/../{DIGEST}",
+        f"/files/{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}",
+        f"files/{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST.upper()}",
+        f"files/{DIGEST[2:4]}/{DIGEST[:2]}/{DIGEST}",  # folders not the name's prefixes
+        f"files/{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}/x",
+    ],
+)
+def test_restore_refuses_a_climbing_or_misplaced_store_path(tmp_path, name):
+    archive = write_archive(tmp_path / "a.tar.gz", {**keys(), name: CONTENT})
+    into = tmp_path / "staging"
+    into.mkdir()
+    with pytest.raises(ArchiveError):
+        stage(archive, into)
+    assert not (tmp_path / "keys").exists()
+    assert [p for p in into.rglob("*") if p.is_file() and p.parent.name != "keys"] == []
+
+
+@pytest.mark.parametrize("link", [tarfile.SYMTYPE, tarfile.LNKTYPE])
+def test_restore_refuses_a_link_in_the_store(tmp_path, link):
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for entry, body in keys().items():
+            info = tarfile.TarInfo(entry)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+        info = tarfile.TarInfo(STORE_NAME)
+        info.type = link
+        info.linkname = "/etc/passwd" if link == tarfile.SYMTYPE else "keys/field_key"
+        tar.addfile(info)
+    into = tmp_path / "staging"
+    into.mkdir()
+    with pytest.raises(ArchiveError) as refused:
+        stage(archive, into)
+    assert STORE_NAME in str(refused.value)
+    assert not (into / STORE_NAME).exists()

@@ -8,6 +8,9 @@ TEST_KINDS = {
     "test.refusing": "tests.jobs.steps.refusing",
     "test.progress_inside_transaction": "tests.jobs.steps.progress_inside_transaction",
     "test.interrupted": "tests.jobs.steps.interrupted",
+    "test.fails_midway": "tests.jobs.steps.fails_midway",
+    "test.empty": "tests.jobs.steps.empty",
+    "test.more_than_counted": "tests.jobs.steps.more_than_counted",
 }
 
 

@@ -54,3 +54,29 @@ def progress_inside_transaction(*, job, progress):
 
 def interrupted(*, job, progress):
     raise KeyboardInterrupt
+
+
+def fails_midway(*, job, progress):
+    progress.every = 1
+    progress.start(5)
+    rows = RowLog(job)
+    for number in (1, 2):
+        rows.add(number, ok=True)
+        progress.advance()
+    rows.flush()
+    raise RuntimeError("the disk went away")
+
+
+def empty(*, job, progress):
+    progress.start(0)
+    return JobResult(outcome="没有需要处理的内容。")
+
+
+def more_than_counted(*, job, progress):
+    """A member registered between the export's count and its rows: one row more than
+    the total said."""
+    progress.every = 1
+    progress.start(2)
+    for _ in range(3):
+        progress.advance()
+    return JobResult(outcome="三行已处理。")
