@@ -10,12 +10,15 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from huzhu.calcfront import forms as calc_forms
-from huzhu.calcfront.renderer import WidgetRenderer
+from huzhu.calcfront.pages import calculator_context
+from huzhu.calcfront.renderer import WidgetRenderer, field_html, stay_field_html
 from huzhu.portal.views import SESSION_KEY
 from tests.portal.test_calculator_page import stay_data
 
@@ -128,6 +131,31 @@ def test_a_posted_page_keeps_what_was_typed_and_chosen(client):
     assert 'name="stay-2-settlement_pending" id="id_stay-2-settlement_pending" checked>' in html
     assert 'name="already_paid" value="500"' in html
     assert 'type="radio" name="benefit" value="hospitalization"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [None, *POSTS])
+def test_each_calculator_field_is_written_as_its_template_writes_it(name):
+    """The filters of the calculator's templates (calculator_fields) against the templates
+    they replace: console/_field.html and policy/_stay_field.html."""
+    factory = RequestFactory()
+    request = factory.get("/m/calc/") if name is None else factory.post("/m/calc/", POSTS[name])
+    context = calculator_context(request)
+    if name is None:  # the page as first opened: a blank form and stay
+        form = calc_forms.CalculatorForm(years=[2022, 2021], illnesses=["恶性肿瘤", "<b>"])
+        stays = [calc_forms.StayFormSet(prefix="stay").empty_form]
+    else:
+        form, stays = context["form"], context["stays"].forms
+    checked = 0
+    for field in form:
+        assert field_html(field) == render_to_string("console/_field.html", {"field": field})
+        checked += 1
+    for stay in stays:
+        for field in stay:
+            template = render_to_string("policy/_stay_field.html", {"field": field})
+            assert stay_field_html(field) == template
+            checked += 1
+    assert checked >= len(form.fields) + len(calc_forms.StayForm.base_fields)
 
 
 class Choices(forms.Form):
