@@ -26,10 +26,13 @@ def current_version(year: int) -> PolicyVersion | None:
 
 def current_policies() -> dict[int, Policy]:
     """The latest version of every year, parsed: what the calculator runs on."""
-    latest: dict[int, PolicyVersion] = {}
-    for version in PolicyVersion.objects.order_by("year", "version"):
-        latest[version.year] = version
-    return {year: parsed_policy(v) for year, v in latest.items()}
+    # Only the keys of the per-process cache: the documents are read (and parsed) once per
+    # version, not on every page that shows or uses the rules.
+    latest: dict[int, tuple[int, str]] = {}
+    rows = PolicyVersion.objects.order_by("year", "version").values_list("pk", "year", "sha256")
+    for pk, year, sha256 in rows:
+        latest[year] = (pk, sha256)
+    return {year: _parsed(pk, sha256) for year, (pk, sha256) in latest.items()}
 
 
 # The policies are public documents (the portal shows them to anyone): these reads have no
