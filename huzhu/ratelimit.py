@@ -8,8 +8,7 @@ the public calculator API, searches by full ID or phone number.
 import datetime
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from huzhu.models import RateCounter
@@ -27,22 +26,32 @@ def _window_start(now: datetime.datetime, window: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
 
+def _upsert_sql() -> str:
+    quote = connection.ops.quote_name
+    table = quote(RateCounter._meta.db_table)
+    key, window_start, count = (quote(name) for name in ("key", "window_start", "count"))
+    # SQLite (3.35 and later) and PostgreSQL both take this form.
+    return (
+        f"INSERT INTO {table} ({key}, {window_start}, {count}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({key}, {window_start}) DO UPDATE SET {count} = {table}.{count} + 1 "
+        f"RETURNING {count}"
+    )
+
+
 def hit(key: str, *, limit: int, window: int) -> Verdict:
     """Count one hit of `key`; allowed while the window holds at most `limit` hits."""
     now = timezone.now()
     start = _window_start(now, window)
     key = key[:200]
-    with transaction.atomic():
-        # A conditional increment, then a create when the window is new; two processes
-        # creating at once meet the unique constraint and the loser increments instead.
-        if not RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=start, count=1)
-                # Old windows of this key are of no further use.
-                RateCounter.objects.filter(key=key, window_start__lt=start).delete()
-            except IntegrityError:
-                RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
-        count = RateCounter.objects.get(key=key, window_start=start).count
+    stored_start = RateCounter._meta.get_field("window_start").get_db_prep_value(start, connection)
+    # One statement: the row of this key and window is created with 1 or incremented, and
+    # the count after this hit comes back. Two processes hitting at once are serialised on
+    # the row by the database, so each sees its own count and none is lost.
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), [key, stored_start])
+        count = int(cursor.fetchone()[0])
+    if count == 1:
+        # The first hit of a window: the older windows of this key are of no further use.
+        RateCounter.objects.filter(key=key, window_start__lt=start).delete()
     retry_after = max(1, int((start - now).total_seconds()) + window)
     return Verdict(allowed=count <= limit, count=count, retry_after=retry_after)

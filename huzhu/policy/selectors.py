@@ -27,7 +27,10 @@ def current_version(year: int) -> PolicyVersion | None:
 def current_policies() -> dict[int, Policy]:
     """The latest version of every year, parsed: what the calculator runs on."""
     latest: dict[int, PolicyVersion] = {}
-    for version in PolicyVersion.objects.order_by("year", "version"):
+    # Only what finds the parsed policy: the documents stay in the database once parsed.
+    for version in PolicyVersion.objects.only("id", "year", "version", "sha256").order_by(
+        "year", "version"
+    ):
         latest[version.year] = version
     return {year: parsed_policy(v) for year, v in latest.items()}
 
