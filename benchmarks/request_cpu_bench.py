@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--root", default=str(Path(__file__).resolve().parent.parent))
     parser.add_argument("--profile", default="")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--queries", default="", help="print the SQL of one request of PAGE")
     args = parser.parse_args()
     sys.path.insert(0, args.root)
     os.environ.setdefault("HUZHU_DATA_DIR", tempfile.mkdtemp(prefix="huzhu-bench-"))
@@ -62,6 +63,15 @@ def main() -> None:
     for call in pages.values():
         for _ in range(20):
             assert call().status_code == 200
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            pages[args.queries]()
+        for query in queries.captured_queries:
+            print(query["sql"][:300])
+        return
     if args.profile:
         import cProfile
         import pstats
