@@ -30,9 +30,10 @@ def _upsert_sql() -> str:
     quote = connection.ops.quote_name
     table = quote(RateCounter._meta.db_table)
     key, window_start, count = (quote(name) for name in ("key", "window_start", "count"))
-    # SQLite (3.35 and later) and PostgreSQL both take this form.
+    # SQLite (3.35 and later) and PostgreSQL both take this form. Only quoted identifiers
+    # of the model go into the text; the key and window are parameters.
     return (
-        f"INSERT INTO {table} ({key}, {window_start}, {count}) VALUES (%s, %s, 1) "
+        f"INSERT INTO {table} ({key}, {window_start}, {count}) VALUES (%s, %s, 1) "  # noqa: S608
         f"ON CONFLICT ({key}, {window_start}) DO UPDATE SET {count} = {table}.{count} + 1 "
         f"RETURNING {count}"
     )
