@@ -74,3 +74,12 @@ def test_the_limit_holds_across_connections_hitting_at_once():
     assert sorted(v.count for v in verdicts) == list(range(1, 2 * per_thread + 1))
     assert sum(v.allowed for v in verdicts) == limit
     assert RateCounter.objects.get(key="test:shared").count == 2 * per_thread
+
+
+@pytest.mark.django_db
+def test_without_returning_the_count_is_read_in_the_same_transaction(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    verdicts = [ratelimit.hit("test:old", limit=2, window=60) for _ in range(3)]
+    assert [(v.count, v.allowed) for v in verdicts] == [(1, True), (2, True), (3, False)]
