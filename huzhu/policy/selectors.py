@@ -24,15 +24,26 @@ def current_version(year: int) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(year=year).order_by("-version").first()
 
 
+def _latest_versions() -> tuple[tuple[int, int, str], ...]:
+    """(year, id, sha256) of the latest version of every year, by year: three short
+    columns, the documents stay in the database once parsed."""
+    latest: dict[int, tuple[int, int, str]] = {}
+    rows = PolicyVersion.objects.order_by("year", "version").values_list("year", "pk", "sha256")
+    for year, pk, sha256 in rows:
+        latest[year] = (year, pk, sha256)
+    return tuple(latest.values())
+
+
+@functools.lru_cache(maxsize=16)
+def _policies(latest: tuple[tuple[int, int, str], ...]) -> dict[int, Policy]:
+    return {year: _parsed(pk, sha256) for year, pk, sha256 in latest}
+
+
 def current_policies() -> dict[int, Policy]:
-    """The latest version of every year, parsed: what the calculator runs on."""
-    # Only the keys of the per-process cache: the documents are read (and parsed) once per
-    # version, not on every page that shows or uses the rules.
-    latest: dict[int, tuple[int, str]] = {}
-    rows = PolicyVersion.objects.order_by("year", "version").values_list("pk", "year", "sha256")
-    for pk, year, sha256 in rows:
-        latest[year] = (pk, sha256)
-    return {year: _parsed(pk, sha256) for year, (pk, sha256) in latest.items()}
+    """The latest version of every year, parsed: what the calculator runs on. One small
+    query per call; the parsed set is kept per process under the versions' ids and hashes,
+    so a version stored by another process is used from its next call on."""
+    return dict(_policies(_latest_versions()))
 
 
 # The policies are public documents (the portal shows them to anyone): these reads have no

@@ -136,3 +136,12 @@ def test_p4_differences_between_two_policies():
     tiers[0]["amount"] = "600"
     changed = {**old, "hospitalization": {**old["hospitalization"], "tiers": tiers}}
     assert diff_documents(old, changed) == [("hospitalization.tiers[0].amount", "500", "600")]
+
+
+@pytest.mark.django_db
+def test_current_policies_cost_one_query_once_parsed(django_assert_num_queries):
+    current_policies()
+    with django_assert_num_queries(1):  # which versions are the latest; parsed ones are kept
+        first = current_policies()
+    first.clear()  # a caller's copy: changing it changes no other caller's
+    assert current_policies()
