@@ -15,6 +15,7 @@ always holds them, and a restore first checks that they open the members in its 
 Archives written before the manifest existed are accepted: the other checks still apply.
 """
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -428,6 +429,11 @@ def install(staged: Staged, *, keep_aside: bool) -> list[Path]:
     config.private_dir(Path(settings.HUZHU_FILES_DIR))
     if staged.database == "sqlite":
         live = Path(settings.DATABASES["default"]["NAME"])
+        if keep_aside and live.exists():
+            # Fold the write-ahead log into the old file first, so the copy kept aside is
+            # whole on its own.
+            with contextlib.closing(sqlite3.connect(live)) as old:
+                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # A journal left by the old database must never be replayed into the restored one.
         for suffix in ("-journal", "-wal", "-shm"):
             replace(None, live.with_name(live.name + suffix))

@@ -93,7 +93,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing with "database is locked" under light concurrency.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Write-ahead log: readers (a job page polling its progress) never wait for a writer,
+    # and a commit appends to the log instead of waiting for the disk twice; with WAL,
+    # synchronous=NORMAL loses no committed data on a crash of the application, only
+    # (at worst) the last transactions on a power cut. Backups use SQLite's online copy,
+    # which includes the log; restore moves the log aside with the database.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The file holds the second-factor seeds: owner-only, created so before SQLite opens it.
     _sqlite_name = str(DATABASES["default"]["NAME"])

@@ -2,6 +2,7 @@
 archive is checked whole before anything live is touched, and a restored installation reads
 its encrypted members back."""
 
+import contextlib
 import io
 import json
 import os
@@ -324,3 +325,33 @@ def test_s6_backup_holds_only_the_key_files_and_is_audited(tmp_path):
         key_files = sorted(n for n in tar.getnames() if n.startswith("keys/"))
     assert key_files == sorted(f"keys/{name}" for name in config.KEY_NAMES)
     assert AuditEvent.objects.filter(action="backup", summary=str(archive)).exists()
+
+
+WRITE_AND_DIE = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA wal_autocheckpoint=0")
+db.execute("CREATE TABLE written_last (note TEXT)")
+db.execute("INSERT INTO written_last VALUES ('only in the log')")
+db.commit()
+os._exit(0)  # no close: the transaction stays in the write-ahead log, not in the file
+"""
+
+
+def test_s6_the_database_kept_aside_by_a_forced_restore_is_whole_on_its_own(
+    sqlite_backup, tmp_path
+):
+    _, archive = sqlite_backup
+    other = tmp_path / "other"
+    ok(huzhu(other, "migrate", "--no-input"))
+    live = other / "huzhu.sqlite3"
+    subprocess.run([sys.executable, "-c", WRITE_AND_DIE, str(live)], check=True, timeout=60)
+    assert (other / "huzhu.sqlite3-wal").stat().st_size > 0
+
+    ok(huzhu(other, "restore", "--force", str(archive)))
+    (aside,) = other.glob("huzhu.sqlite3.replaced-*")
+    alone = tmp_path / "alone.sqlite3"
+    alone.write_bytes(aside.read_bytes())  # the file by itself, without any log beside it
+    with contextlib.closing(sqlite3.connect(alone)) as db:
+        assert db.execute("SELECT note FROM written_last").fetchall() == [("only in the log",)]
+    assert read_member(other)[0] == f"张三 {PHONE}"

@@ -2,6 +2,7 @@
 the data folder, the SQLite file and the uploads are the owner's alone whatever the umask."""
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -112,6 +113,25 @@ def test_s6_data_folder_and_database_are_owner_only_under_a_permissive_umask(tmp
     assert mode(data / "uploads") == 0o700
     for name in ("secret_key", "field_key", "lookup_key"):
         assert mode(data / "keys" / name) == 0o600
+
+
+def test_s6_the_sqlite_database_keeps_a_write_ahead_log(tmp_path):
+    data = tmp_path / "data"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(data),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "huzhu", "migrate", "--no-input"],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    with sqlite3.connect(data / "huzhu.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_s6_an_older_install_with_open_modes_is_closed_on_start(tmp_path):
