@@ -49,7 +49,7 @@ def chinese_date(day: datetime.date) -> str:
 
 def channel_title(channel: str) -> str:
     titles = {
-        Channel.ONLINE: _("Online signing"),
+        Channel.ONLINE: _("Signing online"),
         Channel.PAPER: _("Paper signing"),
         Channel.RENEWAL: _("Renewal signing"),
     }
