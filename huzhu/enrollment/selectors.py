@@ -97,7 +97,7 @@ def district_counts(*, year: int, unit: Unit | None = None) -> dict:
     state and channel named (zero when none)."""
     rows = _filtered(
         Enrollment.objects.all(), year=year, state=None, channel=None, unit=unit
-    ).values_list("state", "channel")
+    ).values_list("state", "channel")  # type: ignore[misc]  # annotated by _filtered
     states: Counter[str] = Counter()
     channels: Counter[str] = Counter()
     total = 0

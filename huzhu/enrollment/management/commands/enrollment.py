@@ -63,7 +63,7 @@ class Command(BaseCommand):
                     "organizing_unit": e.organizing_unit.name,
                     "grassroots_union": union,
                     "state": e.state,
-                    "channel": e.channel,
+                    "channel": getattr(e, "channel", None),
                 }
                 self.stdout.write(json.dumps(line, ensure_ascii=False))
             else:
@@ -75,7 +75,7 @@ class Command(BaseCommand):
                             e.organizing_unit.name,
                             union,
                             state_label(e.state),
-                            e.channel or "",
+                            getattr(e, "channel", None) or "",
                         ]
                     )
                 )
