@@ -5,7 +5,7 @@ index — so a pager reads them from a keyset rather than with OFFSET."""
 
 from collections import Counter
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 
 from huzhu.accounts.access import scope_path
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
@@ -113,11 +113,26 @@ def district_counts(*, year: int, unit: Unit | None = None) -> dict:
     }
 
 
+def paid_count_rows() -> QuerySet:
+    """(organizing unit id, year, None, None, paid) per organizing unit and year holding
+    enrollments: the shape of the dashboard's target rows, to be read with them in one
+    UNION ALL (org.selectors.dashboard)."""
+    none = Value(None, output_field=IntegerField())
+    return (
+        Enrollment.objects.values("organizing_unit_id", "year")
+        .annotate(
+            no_target=none,
+            no_import=none,
+            paid=Count("id", filter=Q(state=State.PAID)),
+        )
+        .order_by()
+        .values_list("organizing_unit_id", "year", "no_target", "no_import", "paid")
+    )
+
+
 def paid_counts(*, years: list[int] | None = None) -> dict[int, dict[int, int]]:
     """SPEC T3: year → organizing unit id → paid enrollments, for the years that hold any
     enrollment (a year with enrollments but none paid maps to {}). One query."""
-    from django.db.models import Count
-
     qs = Enrollment.objects.all()
     if years is not None:
         qs = qs.filter(year__in=years)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import IntegerField, QuerySet, Sum, Value
 
 from huzhu.accounts.access import get_in_scope_or_404, scope_path, scoped
 from huzhu.accounts.models import User
@@ -241,15 +241,27 @@ class Dashboard:
 
 def dashboard(*, user, year: int | None) -> Dashboard:
     """The dashboard's figures from one read of the targets table (a few rows per unit and
-    year): the years, the default year (the latest with completed counts, so the chart shows
-    real progress; `year` when one is asked for) and the progress rows."""
+    year) joined by UNION ALL to the paid enrollments per organizing unit and year (SPEC T3;
+    one row per unit and year): the years, the default year (the latest with completed
+    counts, so the chart shows real progress; `year` when one is asked for) and the progress
+    rows."""
+    from huzhu.enrollment.selectors import paid_count_rows
+
+    none = Value(None, output_field=IntegerField())
+    targets = Target.objects.order_by().annotate(paid=none).values_list(
+        "unit_id", "year", "target", "imported_completed", "paid"
+    )
     by_year: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for unit_id, y, target, done in Target.objects.values_list(
-        "unit_id", "year", "target", "imported_completed"
-    ):
-        by_year[y][unit_id] = (target, done)
-    for y, paid in _paid_counts(None).items():
-        by_year[y] = _with_paid(by_year.get(y, {}), paid)
+    paid_by_year: dict[int, dict[int, int]] = {}
+    for unit_id, y, target, done, paid in targets.union(paid_count_rows(), all=True):
+        if paid is None:
+            by_year[y][unit_id] = (target, done)
+        else:
+            paid_by_year.setdefault(y, {})
+            if paid:
+                paid_by_year[y][unit_id] = paid
+    for y, paid_units in paid_by_year.items():
+        by_year[y] = _with_paid(by_year.get(y, {}), paid_units)
     years = sorted(by_year, reverse=True)
     if year is None:
         with_progress = [
