@@ -248,8 +248,10 @@ def dashboard(*, user, year: int | None) -> Dashboard:
     from huzhu.enrollment.selectors import paid_count_rows
 
     none = Value(None, output_field=IntegerField())
-    targets = Target.objects.order_by().annotate(paid=none).values_list(
-        "unit_id", "year", "target", "imported_completed", "paid"
+    targets = (
+        Target.objects.order_by()
+        .annotate(paid=none)
+        .values_list("unit_id", "year", "target", "imported_completed", "paid")
     )
     by_year: dict[int, dict[int, tuple]] = defaultdict(dict)
     paid_by_year: dict[int, dict[int, int]] = {}
