@@ -522,3 +522,39 @@ def test_cli_enrollment_list_masks_numbers(people):
     table = run("list", "--year", "2022", "--state", "authorized")
     assert "张三" in table and "已签约，待扣款" in table
     assert run("list", "--year", "2022", "--state", "paid") == ""
+
+
+@pytest.mark.django_db
+def test_s1_a_page_of_enrollments_reads_in_one_query(people, tree, django_assert_num_queries):
+    for i in range(4):
+        m = add_member(tree.hutang_union_b, name="赵六", union_card=f"623166000000020{i:04d}")
+        sign(m, channel="online" if i % 2 else "paper")
+    with django_assert_num_queries(1):
+        rows = [
+            (e.member.name, e.organizing_unit.name, e.grassroots_union.name, e.channel)
+            for e in enrollments_for(user=people.hutang_admin, year=2022)[:50]
+        ]
+    assert [r[3] for r in rows] == ["paper", "online", "paper", "online"]
+
+
+@pytest.mark.django_db
+def test_e2_a_lapsed_year_refuses_a_new_signing(people):
+    services.lapse(enrollment=sign(people.member).enrollment, actor=None, reason="逾期未缴费")
+    with pytest.raises(EnrollmentError) as error:
+        sign(people.member, on=D(2021, 12, 1))
+    assert error.value.code == "lapsed"
+
+
+@pytest.mark.django_db
+def test_e1_a_member_of_an_employer_is_enrolled_under_its_grassroots_union(tree):
+    from huzhu.org.models import UnitKind
+    from huzhu.org.services import create_unit
+
+    employer = create_unit(
+        actor=None, name="甲公司一车间", kind=UnitKind.EMPLOYER, parent=tree.hutang_union
+    )
+    member = add_member(employer, name="钱七", union_card="6231660000000030001")
+    enrollment = sign(member).enrollment
+    assert enrollment.grassroots_union == tree.hutang_union
+    assert enrollment.organizing_unit == tree.hutang
+    assert enrollment.unit_path == tree.hutang_union.path
