@@ -16,7 +16,14 @@ from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.dates import scheme_today
 from huzhu.enrollment import rules
-from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
+from huzhu.enrollment.models import (
+    Authorization,
+    Channel,
+    Enrollment,
+    EnrollmentChange,
+    Source,
+    State,
+)
 from huzhu.enrollment.rules import EnrollmentError
 from huzhu.members import crypto
 from huzhu.members.models import Member
@@ -148,6 +155,10 @@ def sign(
     lapsed year. A further signing of the same year keeps the one enrollment and supersedes
     the active authorization (E5); it never changes a paid enrollment's state (no second
     debit)."""
+    if source not in Source.values:
+        raise EnrollmentError(
+            "unknown_source", _("Unknown signing source: %(source)s.") % {"source": source}
+        )
     place = _check_eligibility(member=member, union_card=union_card)
     policy = current_policies().get(year)
     with transaction.atomic():

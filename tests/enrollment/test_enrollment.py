@@ -558,3 +558,21 @@ def test_e1_a_member_of_an_employer_is_enrolled_under_its_grassroots_union(tree)
     assert enrollment.grassroots_union == tree.hutang_union
     assert enrollment.organizing_unit == tree.hutang
     assert enrollment.unit_path == tree.hutang_union.path
+
+
+@pytest.mark.django_db
+def test_e3_an_unknown_channel_or_source_is_refused(people):
+    with pytest.raises(EnrollmentError) as error:
+        sign(people.member, channel="wechat")
+    assert error.value.message == "未知的签约渠道：wechat。"
+    with pytest.raises(EnrollmentError) as error:
+        services.sign(
+            member=people.member,
+            year=2022,
+            channel="paper",
+            signed_on=IN_2022,
+            source="fax",
+            actor=None,
+        )
+    assert error.value.message == "未知的签约来源：fax。"
+    assert not Enrollment.objects.exists()
