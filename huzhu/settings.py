@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "huzhu.accounts",
     "huzhu.members",
     "huzhu.policy",
+    "huzhu.enrollment",
     "huzhu.files",
     "huzhu.jobs",
     "huzhu.console",

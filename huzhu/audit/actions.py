@@ -57,6 +57,11 @@ class Action(models.TextChoices):
     JOB_FAILED = "job.failed", _("background job failed")
     # Policy
     POLICY_LOAD = "policy.load", _("policy loaded")
+    # Enrollment (SPEC E1–E5)
+    ENROLLMENT_SIGN = "enrollment.sign", _("enrollment signed")
+    ENROLLMENT_RENEW = "enrollment.renew", _("enrollment renewed")
+    ENROLLMENT_REVOKE = "enrollment.revoke", _("authorization revoked")
+    ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

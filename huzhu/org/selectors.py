@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import IntegerField, QuerySet, Sum, Value
 
 from huzhu.accounts.access import get_in_scope_or_404, scope_path, scoped
 from huzhu.accounts.models import User
@@ -55,8 +55,28 @@ def organizing_units_shown(*, user) -> list[Unit]:
 def completed_counts(*, year: int) -> dict[int, int]:
     """SPEC T3: completed per organizing unit id. Until the system holds enrollments for a
     year, the counts are the imported ones (附件1's columns)."""
+    paid = _paid_counts([year])
+    if year in paid:
+        return paid[year]
     rows = Target.objects.filter(year=year).values_list("unit_id", "imported_completed")
     return {unit_id: done for unit_id, done in rows if done is not None}
+
+
+def _paid_counts(years: list[int] | None) -> dict[int, dict[int, int]]:
+    """Paid enrollments per organizing unit for the years that hold enrollments (one
+    query); years without enrollments are absent and keep their imported counts."""
+    from huzhu.enrollment.selectors import paid_counts
+
+    return paid_counts(years=years)
+
+
+def _with_paid(figures: dict[int, tuple], paid: dict[int, int] | None) -> dict[int, tuple]:
+    """(target, completed) per unit with completed replaced by paid counts when the year
+    holds enrollments (SPEC T3)."""
+    if paid is None:
+        return figures
+    units = set(figures) | set(paid)
+    return {u: (figures.get(u, (None, None))[0], paid.get(u, 0)) for u in units}
 
 
 @dataclass(frozen=True)
@@ -181,7 +201,8 @@ def progress(*, year: int, user) -> list[ProgressRow]:
     figures = Target.objects.filter(year=year, unit__in=units).values_list(
         "unit_id", "target", "imported_completed"
     )
-    return _progress_rows(units, {unit_id: (t, done) for unit_id, t, done in figures})
+    by_unit = {unit_id: (t, done) for unit_id, t, done in figures}
+    return _progress_rows(units, _with_paid(by_unit, _paid_counts([year]).get(year)))
 
 
 def _progress_rows(units: list[Unit], figures: dict[int, tuple]) -> list[ProgressRow]:
@@ -220,13 +241,29 @@ class Dashboard:
 
 def dashboard(*, user, year: int | None) -> Dashboard:
     """The dashboard's figures from one read of the targets table (a few rows per unit and
-    year): the years, the default year (the latest with completed counts, so the chart shows
-    real progress; `year` when one is asked for) and the progress rows."""
+    year) joined by UNION ALL to the paid enrollments per organizing unit and year (SPEC T3;
+    one row per unit and year): the years, the default year (the latest with completed
+    counts, so the chart shows real progress; `year` when one is asked for) and the progress
+    rows."""
+    from huzhu.enrollment.selectors import paid_count_rows
+
+    none = Value(None, output_field=IntegerField())
+    targets = (
+        Target.objects.order_by()
+        .annotate(paid=none)
+        .values_list("unit_id", "year", "target", "imported_completed", "paid")
+    )
     by_year: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for unit_id, y, target, done in Target.objects.values_list(
-        "unit_id", "year", "target", "imported_completed"
-    ):
-        by_year[y][unit_id] = (target, done)
+    paid_by_year: dict[int, dict[int, int]] = {}
+    for unit_id, y, target, done, paid in targets.union(paid_count_rows(), all=True):
+        if paid is None:
+            by_year[y][unit_id] = (target, done)
+        else:
+            paid_by_year.setdefault(y, {})
+            if paid:
+                paid_by_year[y][unit_id] = paid
+    for y, paid_units in paid_by_year.items():
+        by_year[y] = _with_paid(by_year.get(y, {}), paid_units)
     years = sorted(by_year, reverse=True)
     if year is None:
         with_progress = [

@@ -1,0 +1,354 @@
+"""Writes to enrollments: one transaction each, with its state-change row and audit row.
+
+Signing locks the member's enrollment row of the year (creating it when there is none), so
+two signings of one member for one year at the same moment queue behind each other and
+the second supersedes the first: one enrollment, one active authorization (SPEC E1, E5).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from huzhu.accounts.types import Actor
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.dates import scheme_today
+from huzhu.enrollment import rules
+from huzhu.enrollment.models import (
+    Authorization,
+    Channel,
+    Enrollment,
+    EnrollmentChange,
+    Source,
+    State,
+)
+from huzhu.enrollment.rules import EnrollmentError
+from huzhu.members import crypto
+from huzhu.members.models import Member
+from huzhu.members.rules import InvalidValue, clean_union_card
+from huzhu.org.models import Unit, UnitKind
+from huzhu.policy.selectors import current_policies
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a member stands now: organizing unit, grassroots union, path to file under."""
+
+    organizing_unit: Unit | None
+    grassroots_union: Unit | None
+    unit_path: str
+
+
+def placement_of(member: Member) -> Placement:
+    unit = member.unit
+    union: Unit | None = None
+    if unit.kind == UnitKind.GRASSROOTS:
+        union = unit
+    elif unit.kind == UnitKind.EMPLOYER and unit.parent is not None:
+        union = unit.parent
+    organizing = unit.organizing_unit()
+    if organizing is not None and organizing.kind != UnitKind.ORGANIZING:
+        organizing = None
+    path = union.path if union is not None else (organizing.path if organizing else unit.path)
+    return Placement(organizing, union, path)
+
+
+def _check_eligibility(*, member: Member, union_card: str | None) -> Placement:
+    """SPEC M6 at every signing. `union_card`: the card the signing names (a bank notice,
+    a roster row), checked against the card registry."""
+    card_of_other = False
+    has_card = bool(member.union_card_hash)
+    if union_card is not None:
+        try:
+            card = clean_union_card(union_card)
+        except InvalidValue as exc:
+            raise EnrollmentError("invalid_union_card", exc.message) from exc
+        card_hash = crypto.lookup_hash("card", card)
+        card_of_other = (
+            Member.objects.filter(union_card_hash=card_hash).exclude(pk=member.pk).exists()
+        )
+        if not card_of_other and card_hash != member.union_card_hash:
+            raise EnrollmentError(
+                "card_mismatch", _("This union card is not the member's registered card.")
+            )
+    place = placement_of(member)
+    rules.check_eligibility(
+        has_card=has_card,
+        card_of_other=card_of_other,
+        has_basic_insurance=member.has_basic_insurance,
+        has_organizing_unit=place.organizing_unit is not None,
+    )
+    return place
+
+
+def _label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _change(enrollment: Enrollment, old: str, new: str, actor: Actor, reason: str) -> None:
+    EnrollmentChange.objects.create(
+        enrollment=enrollment,
+        from_state=old,
+        to_state=new,
+        reason=reason[:200],
+        actor=actor,
+        actor_label=_label(actor),
+    )
+
+
+def _summary(member: Member, year: int, text: str) -> str:
+    return f"{member.name} {member.id_number_masked} {year} {text}"
+
+
+def _locked_enrollment(*, member: Member, year: int, place: Placement) -> tuple[Enrollment, bool]:
+    """The member's enrollment of the year, locked; created (authorized) when missing."""
+    found = Enrollment.objects.select_for_update().filter(member=member, year=year).first()
+    if found is not None:
+        return found, False
+    assert place.organizing_unit is not None
+    try:
+        with transaction.atomic():
+            return (
+                Enrollment.objects.create(
+                    member=member,
+                    year=year,
+                    organizing_unit=place.organizing_unit,
+                    grassroots_union=place.grassroots_union,
+                    employer_name=member.employer_name,
+                    unit_path=place.unit_path,
+                    state=State.AUTHORIZED,
+                    insurance_scope=member.insurance_scope,
+                ),
+                True,
+            )
+    except IntegrityError:
+        # A signing of the same member and year inserted first and has committed (the
+        # unique constraint waited for it): continue on its row.
+        return Enrollment.objects.select_for_update().get(member=member, year=year), False
+
+
+@dataclass(frozen=True)
+class Signed:
+    enrollment: Enrollment
+    authorization: Authorization
+    created: bool
+    superseded: Authorization | None
+
+
+def sign(
+    *,
+    member: Member,
+    year: int,
+    channel: str,
+    signed_on: datetime.date,
+    source: str,
+    actor: Actor,
+    union_card: str | None = None,
+    request=None,
+    _action: str = Action.ENROLLMENT_SIGN,
+) -> Signed:
+    """A signing (签约授权) of `member` for scheme `year` through `channel` on `signed_on`.
+
+    Refused outside the channel's window (E3), for an ineligible member (M6), or for a
+    lapsed year. A further signing of the same year keeps the one enrollment and supersedes
+    the active authorization (E5); it never changes a paid enrollment's state (no second
+    debit)."""
+    if source not in Source.values:
+        raise EnrollmentError(
+            "unknown_source", _("Unknown signing source: %(source)s.") % {"source": source}
+        )
+    place = _check_eligibility(member=member, union_card=union_card)
+    policy = current_policies().get(year)
+    with transaction.atomic():
+        enrollment, created = _locked_enrollment(member=member, year=year, place=place)
+        active = (
+            None
+            if created
+            else Authorization.objects.select_for_update()
+            .filter(enrollment=enrollment, active=True)
+            .first()
+        )
+        rules.check_window(
+            policy=policy,
+            year=year,
+            channel=channel,
+            day=signed_on,
+            prior_channel=active.channel if active is not None else None,
+        )
+        if enrollment.state == State.LAPSED:
+            raise EnrollmentError(
+                "lapsed", _("This year's enrollment has lapsed: signing is closed.")
+            )
+        if active is not None:
+            Authorization.objects.filter(pk=active.pk).update(active=False, ended_on=signed_on)
+        authorization = Authorization.objects.create(
+            enrollment=enrollment,
+            channel=channel,
+            signed_on=signed_on,
+            source=source,
+            actor=actor,
+            supersedes=active,
+        )
+        reason = _("signed: %(channel)s") % {"channel": rules.channel_title(channel)}
+        if created:
+            _change(enrollment, "", State.AUTHORIZED, actor, reason)
+        elif enrollment.state == State.REVOKED:
+            _move(enrollment, State.AUTHORIZED, actor, reason)
+        record_event(
+            action=_action,
+            actor=actor,
+            target=enrollment,
+            request=request,
+            summary=_summary(member, year, channel),
+            data={
+                "year": year,
+                "channel": channel,
+                "source": source,
+                "signed_on": signed_on.isoformat(),
+                "supersedes": active.pk if active is not None else None,
+            },
+        )
+    return Signed(enrollment, authorization, created, active)
+
+
+def renew(
+    *,
+    member: Member,
+    year: int,
+    actor: Actor,
+    source: str,
+    signed_on: datetime.date | None = None,
+    request=None,
+) -> Signed:
+    """SPEC E4: one action renews a member paid last year in the same organizing unit and
+    grassroots union as now; anyone else is told why not."""
+    place = placement_of(member)
+    previous = (
+        Enrollment.objects.filter(member=member, year=year - 1)
+        .values_list("state", "organizing_unit_id", "grassroots_union_id")
+        .first()
+    )
+    current = (
+        place.organizing_unit.pk if place.organizing_unit else None,
+        place.grassroots_union.pk if place.grassroots_union else None,
+    )
+    rules.check_renewal(
+        previous_state=previous[0] if previous else None,
+        previous_units=(previous[1], previous[2]) if previous else None,
+        current_units=current,
+    )
+    return sign(
+        member=member,
+        year=year,
+        channel=Channel.RENEWAL,
+        signed_on=signed_on or scheme_today(),
+        source=source,
+        actor=actor,
+        request=request,
+        _action=Action.ENROLLMENT_RENEW,
+    )
+
+
+def _move(enrollment: Enrollment, new: str, actor: Actor, reason: str) -> str:
+    old = enrollment.state
+    rules.check_transition(old, new)
+    enrollment.state = new
+    enrollment.save(update_fields=["state", "updated_at"])
+    _change(enrollment, old, new, actor, reason)
+    return old
+
+
+def _transition(
+    *, enrollment: Enrollment, new: str, actor: Actor, reason: str, request
+) -> Enrollment:
+    with transaction.atomic():
+        locked = (
+            Enrollment.objects.select_for_update().select_related("member").get(pk=enrollment.pk)
+        )
+        old = _move(locked, new, actor, reason)
+        record_event(
+            action=Action.ENROLLMENT_STATE,
+            actor=actor,
+            target=locked,
+            request=request,
+            summary=_summary(locked.member, locked.year, f"{old} → {new}"),
+            data={"from": old, "to": new, "reason": reason},
+        )
+    return locked
+
+
+def mark_paid(*, enrollment: Enrollment, actor: Actor, reason: str = "", request=None):
+    return _transition(
+        enrollment=enrollment, new=State.PAID, actor=actor, reason=reason, request=request
+    )
+
+
+def mark_failed(*, enrollment: Enrollment, actor: Actor, reason: str = "", request=None):
+    return _transition(
+        enrollment=enrollment, new=State.FAILED, actor=actor, reason=reason, request=request
+    )
+
+
+def lapse(*, enrollment: Enrollment, actor: Actor, reason: str = "", request=None):
+    return _transition(
+        enrollment=enrollment, new=State.LAPSED, actor=actor, reason=reason, request=request
+    )
+
+
+@dataclass(frozen=True)
+class Revoked:
+    enrollment: Enrollment
+    authorization: Authorization
+    message: str
+
+
+def revoke(
+    *,
+    member: Member,
+    year: int,
+    actor: Actor,
+    source: str,
+    reason: str = "",
+    on: datetime.date | None = None,
+    request=None,
+) -> Revoked:
+    """解约: end the active authorization. An unpaid enrollment becomes `revoked`; a paid
+    one stays paid, covered for its year, and the authorization ends the month after."""
+    day = on or scheme_today()
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().filter(member=member, year=year).first()
+        active = (
+            Authorization.objects.select_for_update()
+            .filter(enrollment=enrollment, active=True)
+            .first()
+            if enrollment is not None
+            else None
+        )
+        if enrollment is None or active is None:
+            raise EnrollmentError(
+                "no_active_authorization",
+                _("There is no active authorization for %(year)s to revoke.") % {"year": year},
+            )
+        why = reason or _("revoked")
+        if enrollment.state == State.PAID:
+            ends = rules.month_after(day)
+            message = _(
+                "Revoked. %(year)s is paid and stays covered; the authorization ends on %(ends)s."
+            ) % {"year": year, "ends": rules.chinese_date(ends)}
+        else:
+            ends = day
+            _move(enrollment, State.REVOKED, actor, why)
+            message = _("Revoked. The %(year)s enrollment is cancelled.") % {"year": year}
+        Authorization.objects.filter(pk=active.pk).update(active=False, ended_on=ends)
+        active.refresh_from_db()
+        record_event(
+            action=Action.ENROLLMENT_REVOKE,
+            actor=actor,
+            target=enrollment,
+            request=request,
+            summary=_summary(member, year, source),
+            data={"year": year, "source": source, "ends": ends.isoformat(), "reason": why},
+        )
+    return Revoked(enrollment, active, message)
