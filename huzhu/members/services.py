@@ -497,7 +497,8 @@ REASON_MAX = 200
 
 @dataclass(frozen=True)
 class MemberUpdate:
-    """A member's details as staff type them on the edit form (everything but the ID)."""
+    """A member's details as staff type them on the edit form (everything but the ID).
+    `phone` and `union_card` empty: unchanged (the form does not show them in clear)."""
 
     name: str
     phone: str
@@ -529,11 +530,12 @@ def update_member(
     that the change answers; it is marked confirmed in the same transaction."""
     cleaned: dict[str, str] = {}
     errors: dict[str, str] = {}
-    checks: dict[str, tuple[Callable[[str], str], str]] = {
-        "name": (clean_name, data.name),
-        "phone": (clean_phone, data.phone),
-        "union_card": (clean_union_card, data.union_card),
-    }
+    checks: dict[str, tuple[Callable[[str], str], str]] = {"name": (clean_name, data.name)}
+    # A number left empty stays as it is: the form never shows numbers in clear.
+    if str(data.phone or "").strip():
+        checks["phone"] = (clean_phone, data.phone)
+    if str(data.union_card or "").strip():
+        checks["union_card"] = (clean_union_card, data.union_card)
     for field, (clean, raw) in checks.items():
         try:
             cleaned[field] = clean(raw)
@@ -550,15 +552,16 @@ def update_member(
         errors[NON_FIELD] = _("This correction request is no longer open.")
     if errors:
         raise MemberError(errors)
-    numbers = {
-        "phone_encrypted": crypto.encrypt(cleaned["phone"]),
-        "phone_hash": crypto.lookup_hash("phone", cleaned["phone"]),
-        "phone_masked": mask_phone(cleaned["phone"]),
-        "union_card_encrypted": crypto.encrypt(cleaned["union_card"]),
-        "union_card_hash": crypto.lookup_hash("card", cleaned["union_card"]),
-        "union_card_masked": mask_card(cleaned["union_card"]),
-    }
-    if numbers["union_card_hash"] != member.union_card_hash:
+    numbers: dict[str, str] = {}
+    if "phone" in cleaned:
+        numbers["phone_encrypted"] = crypto.encrypt(cleaned["phone"])
+        numbers["phone_hash"] = crypto.lookup_hash("phone", cleaned["phone"])
+        numbers["phone_masked"] = mask_phone(cleaned["phone"])
+    if "union_card" in cleaned:
+        numbers["union_card_encrypted"] = crypto.encrypt(cleaned["union_card"])
+        numbers["union_card_hash"] = crypto.lookup_hash("card", cleaned["union_card"])
+        numbers["union_card_masked"] = mask_card(cleaned["union_card"])
+    if "union_card_hash" in numbers and numbers["union_card_hash"] != member.union_card_hash:
         _refuse_duplicates(
             actor=actor,
             fields=numbers,
@@ -617,14 +620,15 @@ def update_member(
                 )
     except IntegrityError:
         # Another member took the card between the check and the write.
-        _refuse_duplicates(
-            actor=actor,
-            fields=numbers,
-            request=request,
-            checks=(("union_card", "card"),),
-            exclude_pk=member.pk,
-            just_now=True,
-        )
+        if "union_card_hash" in numbers:
+            _refuse_duplicates(
+                actor=actor,
+                fields=numbers,
+                request=request,
+                checks=(("union_card", "card"),),
+                exclude_pk=member.pk,
+                just_now=True,
+            )
         raise MemberError(
             {"union_card": _("This union card already belongs to another member.")}
         ) from None
@@ -648,9 +652,9 @@ def _changes(
 
     if current.name != cleaned["name"]:
         add("name", _("Name"), current.name, cleaned["name"])
-    if current.phone_hash != numbers["phone_hash"]:
+    if "phone_hash" in numbers and current.phone_hash != numbers["phone_hash"]:
         add("phone", _("Mobile phone"), current.phone_masked, numbers["phone_masked"])
-    if current.union_card_hash != numbers["union_card_hash"]:
+    if "union_card_hash" in numbers and current.union_card_hash != numbers["union_card_hash"]:
         add(
             "union_card",
             _("Union card"),

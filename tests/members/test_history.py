@@ -118,7 +118,10 @@ def test_m7_insurance_answer_and_scope_are_recorded_as_history(people):
         member=people.member,
         data=_update(people.member, has_basic_insurance=False, insurance_scope="other_province"),
     )
-    assert [(c["old"], c["new"]) for c in change.changes] == [("是", "否"), ("江苏省内", "江苏省外")]
+    assert [(c["old"], c["new"]) for c in change.changes] == [
+        ("是", "否"),
+        ("江苏省内", "江苏省外"),
+    ]
 
 
 @pytest.mark.django_db
@@ -184,7 +187,9 @@ def test_correction_confirmed_through_an_edit_or_refused_with_a_reason(people):
     assert asked.status == CorrectionStatus.CONFIRMED and change.correction == asked
     with pytest.raises(CorrectionError):
         refuse_correction(actor=people.hutang_clerk, correction=refused, reason=" ")
-    refuse_correction(actor=people.hutang_clerk, correction=refused, reason="与身份证一致，无需更正")
+    refuse_correction(
+        actor=people.hutang_clerk, correction=refused, reason="与身份证一致，无需更正"
+    )
     refused.refresh_from_db()
     assert refused.status == CorrectionStatus.REFUSED and refused.reason.startswith("与身份证")
     with pytest.raises(CorrectionError):
@@ -195,3 +200,17 @@ def test_correction_confirmed_through_an_edit_or_refused_with_a_reason(people):
         "member.correction_confirm",
         "member.correction_refuse",
     } <= actions
+
+
+@pytest.mark.django_db
+def test_s2_numbers_left_empty_on_the_form_stay_as_they_are(people):
+    before = Member.objects.get(pk=people.member.pk)
+    change = update_member(
+        actor=people.hutang_admin,
+        member=people.member,
+        data=_update(people.member, phone="", union_card=" ", employer_name="湖塘镇新公司"),
+    )
+    assert [c["field"] for c in change.changes] == ["employer_name"]
+    after = Member.objects.get(pk=people.member.pk)
+    assert after.phone_hash == before.phone_hash
+    assert after.union_card_hash == before.union_card_hash
