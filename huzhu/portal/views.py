@@ -102,6 +102,7 @@ def _me_page(request, *, errors=None, form_member=None, posted=None, status=200,
             "member": m,
             "requests": requests_by_member.get(m.pk, []),
             "errors": errors if form_member == m.pk else None,
+            "non_field": (errors or {}).get("__all__") if form_member == m.pk else None,
             "posted": posted if form_member == m.pk else None,
         }
         for m in request.members
