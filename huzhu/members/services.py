@@ -690,10 +690,13 @@ def move_member(*, actor: User, member: Member, unit: Unit, request=None) -> Mem
     if not allowed:
         raise MemberError({"unit": _("Choose an active grassroots union of your units.")})
     with transaction.atomic():
-        current = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+        # The member row alone: locking it joined to its unit would, on PostgreSQL, lose the
+        # row when a concurrent move changed its unit meanwhile (the join is checked again
+        # against the old unit's row), answering "no such member".
+        current = Member.objects.select_for_update().get(pk=member.pk)
         if current.unit_id == unit.pk:
             raise MemberError({"unit": _("The member already belongs to this union.")})
-        old_unit = current.unit
+        old_unit = Unit.objects.get(pk=current.unit_id)
         current.unit = unit
         current.unit_path = unit.path
         current.save(update_fields=["unit", "unit_path", "updated_at"])
@@ -798,7 +801,7 @@ def refuse_correction(
         )
     with transaction.atomic():
         locked = (
-            CorrectionRequest.objects.select_for_update()
+            CorrectionRequest.objects.select_for_update(of=("self",))
             .select_related("member")
             .get(pk=correction.pk)
         )
