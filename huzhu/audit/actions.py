@@ -40,6 +40,11 @@ class Action(models.TextChoices):
     # A registration met an ID or card number held by a member outside the user's scope.
     MEMBER_NUMBER_ELSEWHERE = "member.number_elsewhere", _("number registered in another unit")
     MEMBER_SIGN_IN = "member.sign_in", _("member sign-in")
+    MEMBER_UPDATE = "member.update", _("member details changed")
+    MEMBER_MOVE = "member.move", _("member moved to another grassroots union")
+    CORRECTION_REQUEST = "member.correction_request", _("correction asked by the member")
+    CORRECTION_CONFIRM = "member.correction_confirm", _("correction confirmed")
+    CORRECTION_REFUSE = "member.correction_refuse", _("correction refused")
     # Units and targets
     UNIT_CREATE = "unit.create", _("unit added")
     UNIT_RENAME = "unit.rename", _("unit renamed")

@@ -53,3 +53,54 @@ class UnitMoveForm(forms.Form):
     def __init__(self, *args, parents, **kwargs):
         super().__init__(*args, **kwargs)
         _set_choices(self.fields["parent"], parents)
+
+
+class MemberEditForm(forms.Form):
+    """Everything of a member but the ID number (SPEC M1). Numbers are not shown in clear:
+    left empty, they stay as they are."""
+
+    name = forms.CharField(label=_("Name"), max_length=60)
+    phone = forms.CharField(
+        label=_("New mobile phone"),
+        max_length=30,
+        required=False,
+        help_text=_("Leave empty to keep the present number."),
+    )
+    union_card = forms.CharField(
+        label=_("New union card"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty to keep the present number."),
+    )
+    employer_name = forms.CharField(label=_("Employer"), max_length=100, required=False)
+    has_basic_insurance = forms.BooleanField(label=_("Has basic medical insurance"), required=False)
+    insurance_scope = forms.ChoiceField(label=_("Insurance scope"), choices=InsuranceScope.choices)
+    correction = forms.TypedChoiceField(
+        label=_("This change answers the member's request"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, corrections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(none)"))] + [
+            (c.pk, f"{c.get_field_display()}：{c.text[:40]}") for c in corrections
+        ]
+        field = self.fields["correction"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = choices
+        if not corrections:
+            del self.fields["correction"]
+
+
+class MemberMoveForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Move to"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        _set_choices(self.fields["unit"], units)
+
+
+class RefuseCorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (the member reads it)"), max_length=200)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huzhu.accounts import roles
 from huzhu.calcfront.pages import calculator_context
-from huzhu.console import views_targets
+from huzhu.console import views_member_records, views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
 from huzhu.dates import scheme_today
@@ -174,7 +174,7 @@ def member_new(request):
 @staff_view
 def member(request, pk: int):
     found = member_selectors.member_for(user=request.user, pk=pk)
-    return render(request, "console/member.html", {"member": found})
+    return views_member_records.member_page(request, found)
 
 
 @require_POST

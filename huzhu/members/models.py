@@ -88,3 +88,77 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ChangeKind(models.TextChoices):
+    EDIT = "edit", _("details edited")
+    MOVE = "move", _("moved to another grassroots union")
+
+
+class MemberChange(models.Model):
+    """One change of a member's record, as history (the record itself holds only the
+    present). `changes` is a list of {"field", "old", "new"}: numbers only as masked,
+    never in clear (SPEC S2)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    changes = models.JSONField(default=list)
+    actor_user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    correction = models.ForeignKey(
+        "members.CorrectionRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CorrectionField(models.TextChoices):
+    NAME = "name", _("Name")
+    PHONE = "phone", _("Mobile phone")
+    UNION_CARD = "union_card", _("Union card")
+    EMPLOYER = "employer_name", _("Employer")
+    INSURANCE = "insurance", _("Basic medical insurance")
+    OTHER = "other", _("Other")
+
+
+class CorrectionStatus(models.TextChoices):
+    OPEN = "open", _("waiting for the union")
+    CONFIRMED = "confirmed", _("corrected")
+    REFUSED = "refused", _("refused")
+
+
+class CorrectionRequest(models.Model):
+    """A member asking, from the portal, for a correction of their record. The text is a
+    description only: the union types the corrected value (members.services.update_member)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=20, choices=CorrectionField.choices)
+    text = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "member"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.field} {self.status}"

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from huzhu.accounts.access import scope_path
 from huzhu.members import crypto
-from huzhu.members.models import Member
+from huzhu.members.models import CorrectionRequest, CorrectionStatus, Member, MemberChange
 from huzhu.members.rules import MemberSearch, SearchKind
 from huzhu.org.models import Unit
 from huzhu.org.paths import (
@@ -251,3 +251,40 @@ def signed_in_members(*, member_ids: list[int]) -> list[Member]:
     if not member_ids:
         return []
     return list(Member.objects.filter(pk__in=member_ids).select_related("unit"))
+
+
+def member_changes(*, user, member: Member) -> list[MemberChange]:
+    """A member's history, newest first (numbers masked as stored); `member` comes from
+    member_for, so it is in the user's scope."""
+    member_for(user=user, pk=member.pk)
+    return list(member.changes.select_related("actor_user").order_by("-created_at", "-id"))
+
+
+def open_corrections(*, user, member: Member | None = None) -> QuerySet[CorrectionRequest]:
+    """Correction requests waiting for an answer from the user's units (SPEC S1: by the
+    member's present unit), oldest first."""
+    found = CorrectionRequest.objects.select_related("member", "member__unit").filter(
+        starts_with("member__unit_path", scope_path(user)), status=CorrectionStatus.OPEN
+    )
+    if member is not None:
+        found = found.filter(member=member)
+    return found.order_by("created_at", "id")
+
+
+def correction_for(*, user, pk: int) -> CorrectionRequest:
+    """One request of a member in the user's scope; anyone else's is answered as missing."""
+    found = (
+        CorrectionRequest.objects.select_related("member")
+        .filter(starts_with("member__unit_path", scope_path(user)), pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def member_corrections(*, members: list[Member]) -> list[CorrectionRequest]:
+    """The portal's scope: the requests of the signed-in members, newest first."""
+    return list(
+        CorrectionRequest.objects.filter(member__in=members).order_by("-created_at", "-id")[:50]
+    )

@@ -21,7 +21,16 @@ from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.members import crypto
-from huzhu.members.models import InsuranceScope, LoginCode, Member
+from huzhu.members.models import (
+    ChangeKind,
+    CorrectionField,
+    CorrectionRequest,
+    CorrectionStatus,
+    InsuranceScope,
+    LoginCode,
+    Member,
+    MemberChange,
+)
 from huzhu.members.rules import (
     InvalidValue,
     MemberSearch,
@@ -174,7 +183,13 @@ def _elsewhere_messages() -> dict[str, str]:
 
 
 def _refuse_duplicates(
-    *, actor: Actor, fields: dict[str, str], request=None, just_now: bool = False
+    *,
+    actor: Actor,
+    fields: dict[str, str],
+    request=None,
+    just_now: bool = False,
+    checks: tuple[tuple[str, str], ...] = (("id_number", "id"), ("union_card", "card")),
+    exclude_pk: int | None = None,
 ) -> None:
     """SPEC M1, M4: one member per ID number, one member per union card.
 
@@ -185,17 +200,17 @@ def _refuse_duplicates(
     (SPEC S2): it is answered without naming anything of the other unit, costs one lookup
     of the hour the search by full number counts too, and is audited with the masked
     number; once the hour's lookups are spent the registration is refused. `just_now`: the
-    check after losing a race to a registration of the same numbers."""
+    check after losing a race to a registration of the same numbers. `checks` and
+    `exclude_pk`: an edit of a member checks only the card, against everyone else."""
     errors: dict[str, str] = {}
     existing: dict[str, Member] = {}
     seen: set[int] = set()
     spent = None
-    for field, kind in (("id_number", "id"), ("union_card", "card")):
-        holder = (
-            Member.objects.filter(**{f"{field}_hash": fields[f"{field}_hash"]})
-            .only("pk", "name", "unit_path")
-            .first()
-        )
+    for field, kind in checks:
+        holders = Member.objects.filter(**{f"{field}_hash": fields[f"{field}_hash"]})
+        if exclude_pk is not None:
+            holders = holders.exclude(pk=exclude_pk)
+        holder = holders.only("pk", "name", "unit_path").first()
         if holder is None:
             continue
         if field == "union_card" and holder.pk in seen:
@@ -461,3 +476,348 @@ def repair_member_counts() -> int:
         for unit_id, (_kept, counted) in drift.items():
             Unit.objects.filter(pk=unit_id).update(member_count=counted)
     return len(drift)
+
+
+# --- member records over time ------------------------------------------------------------
+
+# SPEC M1: one record per ID number; a wrong ID number is a new registration, not an edit.
+EDITABLE_FIELDS = (
+    "name",
+    "phone",
+    "union_card",
+    "employer_name",
+    "has_basic_insurance",
+    "insurance_scope",
+)
+# A member may have this many correction requests waiting at once.
+OPEN_CORRECTIONS_PER_MEMBER = 5
+CORRECTION_TEXT_MAX = 200
+REASON_MAX = 200
+
+
+@dataclass(frozen=True)
+class MemberUpdate:
+    """A member's details as staff type them on the edit form (everything but the ID).
+    `phone` and `union_card` empty: unchanged (the form does not show them in clear)."""
+
+    name: str
+    phone: str
+    union_card: str
+    employer_name: str = ""
+    has_basic_insurance: bool = True
+    insurance_scope: str = InsuranceScope.JIANGSU
+
+
+def _actor_label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def update_member(
+    *,
+    actor: Actor,
+    member: Member,
+    data: MemberUpdate,
+    request=None,
+    correction: CorrectionRequest | None = None,
+) -> MemberChange:
+    """Change a member's details: the same checks as a registration (rules.py; the union
+    card held by no other member, with the same answers in and out of scope), one history
+    row with numbers masked, one audit row. `correction`: an open request of this member
+    that the change answers; it is marked confirmed in the same transaction."""
+    cleaned: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    checks: dict[str, tuple[Callable[[str], str], str]] = {"name": (clean_name, data.name)}
+    # A number left empty stays as it is: the form never shows numbers in clear.
+    if str(data.phone or "").strip():
+        checks["phone"] = (clean_phone, data.phone)
+    if str(data.union_card or "").strip():
+        checks["union_card"] = (clean_union_card, data.union_card)
+    for field, (clean, raw) in checks.items():
+        try:
+            cleaned[field] = clean(raw)
+        except InvalidValue as exc:
+            errors[field] = exc.message
+    employer = data.employer_name.strip()
+    if len(employer) > 100:
+        errors["employer_name"] = _("An employer name has at most 100 characters.")
+    if data.insurance_scope not in InsuranceScope.values:
+        errors["insurance_scope"] = _("Unknown insurance scope.")
+    if correction is not None and (
+        correction.member_id != member.pk or correction.status != CorrectionStatus.OPEN
+    ):
+        errors[NON_FIELD] = _("This correction request is no longer open.")
+    if errors:
+        raise MemberError(errors)
+    numbers: dict[str, str] = {}
+    if "phone" in cleaned:
+        numbers["phone_encrypted"] = crypto.encrypt(cleaned["phone"])
+        numbers["phone_hash"] = crypto.lookup_hash("phone", cleaned["phone"])
+        numbers["phone_masked"] = mask_phone(cleaned["phone"])
+    if "union_card" in cleaned:
+        numbers["union_card_encrypted"] = crypto.encrypt(cleaned["union_card"])
+        numbers["union_card_hash"] = crypto.lookup_hash("card", cleaned["union_card"])
+        numbers["union_card_masked"] = mask_card(cleaned["union_card"])
+    if "union_card_hash" in numbers and numbers["union_card_hash"] != member.union_card_hash:
+        _refuse_duplicates(
+            actor=actor,
+            fields=numbers,
+            request=request,
+            checks=(("union_card", "card"),),
+            exclude_pk=member.pk,
+        )
+    try:
+        with transaction.atomic():
+            current = Member.objects.select_for_update().get(pk=member.pk)
+            if correction is not None:
+                correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+                if correction.status != CorrectionStatus.OPEN:
+                    raise MemberError({NON_FIELD: _("This correction request is no longer open.")})
+            changes = _changes(current, cleaned, numbers, data, employer)
+            if not changes:
+                raise MemberError({NON_FIELD: _("Nothing was changed.")})
+            current.name = cleaned["name"]
+            current.employer_name = employer
+            current.has_basic_insurance = data.has_basic_insurance
+            current.insurance_scope = data.insurance_scope
+            for key, value in numbers.items():
+                setattr(current, key, value)
+            current.save()
+            now = timezone.now()
+            change = MemberChange.objects.create(
+                member=current,
+                kind=ChangeKind.EDIT,
+                changes=changes,
+                actor_user=actor,
+                actor_label=_actor_label(actor),
+                correction=correction,
+                created_at=now,
+            )
+            summary = f"{current.name} {current.id_number_masked}"
+            record_event(
+                action=Action.MEMBER_UPDATE,
+                actor=actor,
+                target=current,
+                request=request,
+                summary=f"{summary}: " + "、".join(str(c["label"]) for c in changes),
+                data={"change": change.pk, "changes": changes},
+            )
+            if correction is not None:
+                correction.status = CorrectionStatus.CONFIRMED
+                correction.decided_at = now
+                correction.decided_by = actor
+                correction.save(update_fields=["status", "decided_at", "decided_by"])
+                record_event(
+                    action=Action.CORRECTION_CONFIRM,
+                    actor=actor,
+                    target=current,
+                    request=request,
+                    summary=summary,
+                    data={"correction": correction.pk, "change": change.pk},
+                )
+    except IntegrityError:
+        # Another member took the card between the check and the write.
+        if "union_card_hash" in numbers:
+            _refuse_duplicates(
+                actor=actor,
+                fields=numbers,
+                request=request,
+                checks=(("union_card", "card"),),
+                exclude_pk=member.pk,
+                just_now=True,
+            )
+        raise MemberError(
+            {"union_card": _("This union card already belongs to another member.")}
+        ) from None
+    member.refresh_from_db()
+    return change
+
+
+def _changes(
+    current: Member,
+    cleaned: dict[str, str],
+    numbers: dict[str, str],
+    data: MemberUpdate,
+    employer: str,
+) -> list[dict[str, str]]:
+    """What differs, old → new, as the history shows it: numbers masked. A number is
+    compared by its keyed hash, so two numbers with the same mask still count as a change."""
+    changes: list[dict[str, str]] = []
+
+    def add(field: str, label: str, old: str, new: str) -> None:
+        changes.append({"field": field, "label": label, "old": old, "new": new})
+
+    if current.name != cleaned["name"]:
+        add("name", _("Name"), current.name, cleaned["name"])
+    if "phone_hash" in numbers and current.phone_hash != numbers["phone_hash"]:
+        add("phone", _("Mobile phone"), current.phone_masked, numbers["phone_masked"])
+    if "union_card_hash" in numbers and current.union_card_hash != numbers["union_card_hash"]:
+        add(
+            "union_card",
+            _("Union card"),
+            current.union_card_masked,
+            numbers["union_card_masked"],
+        )
+    if current.employer_name != employer:
+        add("employer_name", _("Employer"), current.employer_name, employer)
+    if current.has_basic_insurance != data.has_basic_insurance:
+        add(
+            "has_basic_insurance",
+            _("Has basic medical insurance"),
+            _yes_no(current.has_basic_insurance),
+            _yes_no(data.has_basic_insurance),
+        )
+    if current.insurance_scope != data.insurance_scope:
+        add(
+            "insurance_scope",
+            _("Insurance scope"),
+            str(InsuranceScope(current.insurance_scope).label),
+            str(InsuranceScope(data.insurance_scope).label),
+        )
+    return changes
+
+
+def move_member(*, actor: User, member: Member, unit: Unit, request=None) -> MemberChange:
+    """Move a member to another active grassroots union in the actor's scope: the member's
+    unit and unit path, the kept counts of both units, history and audit, in one
+    transaction."""
+    allowed = scoped(
+        Unit.objects.filter(pk=unit.pk, kind=UnitKind.GRASSROOTS, active=True), actor
+    ).exists()
+    if not allowed:
+        raise MemberError({"unit": _("Choose an active grassroots union of your units.")})
+    with transaction.atomic():
+        # The member row alone: locking it joined to its unit would, on PostgreSQL, lose the
+        # row when a concurrent move changed its unit meanwhile (the join is checked again
+        # against the old unit's row), answering "no such member".
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if current.unit_id == unit.pk:
+            raise MemberError({"unit": _("The member already belongs to this union.")})
+        old_unit = Unit.objects.get(pk=current.unit_id)
+        current.unit = unit
+        current.unit_path = unit.path
+        current.save(update_fields=["unit", "unit_path", "updated_at"])
+        # The kept counts move with the row, in the same transaction (org.Unit).
+        Unit.objects.filter(pk=old_unit.pk).update(member_count=F("member_count") - 1)
+        Unit.objects.filter(pk=unit.pk).update(member_count=F("member_count") + 1)
+        changes = [
+            {
+                "field": "unit",
+                "label": str(_("Grassroots union")),
+                "old": old_unit.name,
+                "new": unit.name,
+            }
+        ]
+        change = MemberChange.objects.create(
+            member=current,
+            kind=ChangeKind.MOVE,
+            changes=changes,
+            actor_user=actor,
+            actor_label=_actor_label(actor),
+            created_at=timezone.now(),
+        )
+        record_event(
+            action=Action.MEMBER_MOVE,
+            actor=actor,
+            target=current,
+            request=request,
+            summary=f"{current.name} {current.id_number_masked}: {old_unit.name} → {unit.name}",
+            data={"change": change.pk, "from": old_unit.path, "to": unit.path},
+        )
+    member.refresh_from_db()
+    return change
+
+
+class CorrectionError(Exception):
+    def __init__(self, errors: dict[str, str], status: int = 200):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+        self.status = status
+
+
+def request_correction(*, member: Member, field: str, text: str, request=None) -> CorrectionRequest:
+    """A member asks their union to correct a detail (from the portal). At most
+    OPEN_CORRECTIONS_PER_MEMBER wait at once."""
+    errors: dict[str, str] = {}
+    if field not in CorrectionField.values:
+        errors["field"] = _("Choose what is wrong.")
+    text = " ".join(str(text or "").split())
+    if not text:
+        errors["text"] = _("Describe what is wrong and what it should be.")
+    elif len(text) > CORRECTION_TEXT_MAX:
+        errors["text"] = _("At most %(n)s characters; this text has %(count)s.") % {
+            "n": CORRECTION_TEXT_MAX,
+            "count": len(text),
+        }
+    if errors:
+        raise CorrectionError(errors)
+    with transaction.atomic():
+        # The member's row serializes two requests sent at once.
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        waiting = CorrectionRequest.objects.filter(
+            member=locked, status=CorrectionStatus.OPEN
+        ).count()
+        if waiting >= OPEN_CORRECTIONS_PER_MEMBER:
+            raise CorrectionError(
+                {
+                    NON_FIELD: _(
+                        "You already have %(n)s requests waiting for your union: please wait "
+                        "for their answer."
+                    )
+                    % {"n": waiting}
+                },
+                status=429,
+            )
+        correction = CorrectionRequest.objects.create(
+            member=locked, field=field, text=text, created_at=timezone.now()
+        )
+        record_event(
+            action=Action.CORRECTION_REQUEST,
+            member=locked,
+            target=locked,
+            request=request,
+            summary=f"{locked.name} {locked.id_number_masked}: {CorrectionField(field).label}",
+            data={"correction": correction.pk, "field": field},
+        )
+    return correction
+
+
+def refuse_correction(
+    *, actor: User, correction: CorrectionRequest, reason: str, request=None
+) -> CorrectionRequest:
+    """The union refuses a request with a reason the member reads in the portal."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise CorrectionError({"reason": _("Give the member a reason.")})
+    if len(reason) > REASON_MAX:
+        raise CorrectionError(
+            {
+                "reason": _("At most %(n)s characters; this text has %(count)s.")
+                % {"n": REASON_MAX, "count": len(reason)}
+            }
+        )
+    with transaction.atomic():
+        locked = (
+            CorrectionRequest.objects.select_for_update(of=("self",))
+            .select_related("member")
+            .get(pk=correction.pk)
+        )
+        if locked.status != CorrectionStatus.OPEN:
+            raise CorrectionError({NON_FIELD: _("This correction request is no longer open.")})
+        locked.status = CorrectionStatus.REFUSED
+        locked.reason = reason
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor
+        locked.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+        record_event(
+            action=Action.CORRECTION_REFUSE,
+            actor=actor,
+            target=locked.member,
+            request=request,
+            summary=f"{locked.member.name} {locked.member.id_number_masked}",
+            data={"correction": locked.pk, "reason": reason},
+        )
+    return locked

@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
+    path("me/correction", views.correction, name="correction"),
     path("calc/", views.calculator, name="calculator"),
 ]

@@ -2,14 +2,24 @@
 
 from functools import wraps
 
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.audit.services import client_ip
 from huzhu.calcfront.pages import benefit_summary, calculator_context
-from huzhu.members.selectors import signed_in_members
-from huzhu.members.services import SignInError, request_login_code, verify_login_code
+from huzhu.members.models import CorrectionField
+from huzhu.members.selectors import member_corrections, signed_in_members
+from huzhu.members.services import (
+    CORRECTION_TEXT_MAX,
+    CorrectionError,
+    SignInError,
+    request_correction,
+    request_login_code,
+    verify_login_code,
+)
 from huzhu.policy.selectors import current_policies
 
 SESSION_KEY = "member_ids"
@@ -83,6 +93,55 @@ def calculator(request):
     return render(request, "portal/calculator.html", {**context, "members": members, "tab": "calc"})
 
 
+def _me_page(request, *, errors=None, form_member=None, posted=None, status=200, sent=False):
+    requests_by_member: dict[int, list] = {}
+    for correction in member_corrections(members=request.members):
+        requests_by_member.setdefault(correction.member_id, []).append(correction)
+    rows = [
+        {
+            "member": m,
+            "requests": requests_by_member.get(m.pk, []),
+            "errors": errors if form_member == m.pk else None,
+            "non_field": (errors or {}).get("__all__") if form_member == m.pk else None,
+            "posted": posted if form_member == m.pk else None,
+        }
+        for m in request.members
+    ]
+    context = {
+        "members": request.members,
+        "rows": rows,
+        "tab": "me",
+        "fields": CorrectionField.choices,
+        "text_max": CORRECTION_TEXT_MAX,
+        "sent": sent,
+    }
+    return render(request, "portal/me.html", context, status=status)
+
+
+@require_GET
 @member_view
 def me(request):
-    return render(request, "portal/me.html", {"members": request.members, "tab": "me"})
+    return _me_page(request, sent=request.GET.get("sent") == "1")
+
+
+@require_POST
+@member_view
+def correction(request):
+    """我的信息 → 申请更正: the member describes what is wrong; their union answers."""
+    raw = request.POST.get("member", "")
+    chosen = next((m for m in request.members if raw.isdigit() and m.pk == int(raw)), None)
+    if chosen is None:
+        raise Http404  # only the signed-in members' own records
+    field = request.POST.get("field", "")
+    text = request.POST.get("text", "")
+    try:
+        request_correction(member=chosen, field=field, text=text, request=request)
+    except CorrectionError as exc:
+        return _me_page(
+            request,
+            errors=exc.errors,
+            form_member=chosen.pk,
+            posted={"field": field, "text": text[: CORRECTION_TEXT_MAX * 2]},
+            status=exc.status,
+        )
+    return redirect(reverse("portal:me") + "?sent=1")

@@ -1,0 +1,81 @@
+"""Moves and correction requests at the same moment, on PostgreSQL (SQLite serialises
+writers, nothing races there): the member row's lock keeps the counts and the limit."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from huzhu.members.models import CorrectionRequest, Member
+from huzhu.members.selectors import member_count_drift
+from huzhu.members.services import (
+    OPEN_CORRECTIONS_PER_MEMBER,
+    CorrectionError,
+    MemberError,
+    move_member,
+    request_correction,
+)
+from huzhu.org.models import UnitKind
+from huzhu.org.services import create_unit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; their outcomes ("ok" or the error)."""
+    start = threading.Barrier(len(calls), timeout=30)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(call):
+        start.wait()
+        try:
+            call()
+            result = "ok"
+        except (MemberError, CorrectionError) as exc:
+            result = type(exc).__name__
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: SQLite serialises writers, nothing races")
+
+
+def test_s1_two_moves_of_one_member_at_once_keep_every_count(postgres_only, people, tree):
+    third = create_unit(
+        actor=None, name="湖塘镇丁公司工会", kind=UnitKind.GRASSROOTS, parent=tree.hutang
+    )
+    # Both callers hold the member as read before either move: the service must not trust
+    # the unit it was given.
+    stale_a = Member.objects.get(pk=people.member.pk)
+    stale_b = Member.objects.get(pk=people.member.pk)
+    outcomes = _at_once(
+        lambda: move_member(actor=people.hutang_admin, member=stale_a, unit=tree.hutang_union_b),
+        lambda: move_member(actor=people.hutang_admin, member=stale_b, unit=third),
+    )
+    assert outcomes == ["ok", "ok"]
+    assert member_count_drift() == {}
+    assert people.member.changes.count() == 2
+
+
+def test_two_requests_at_once_never_pass_the_limit(postgres_only, people):
+    for _ in range(OPEN_CORRECTIONS_PER_MEMBER - 1):
+        request_correction(member=people.member, field="phone", text="手机号换了")
+    outcomes = _at_once(
+        lambda: request_correction(member=people.member, field="phone", text="再提交一次"),
+        lambda: request_correction(member=people.member, field="name", text="名字也错了"),
+    )
+    assert outcomes == ["CorrectionError", "ok"]
+    assert CorrectionRequest.objects.count() == OPEN_CORRECTIONS_PER_MEMBER
