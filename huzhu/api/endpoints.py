@@ -10,10 +10,10 @@ from ninja import NinjaAPI, Schema
 
 from huzhu import ratelimit
 from huzhu.api import bank_schema, calculator_schema
-from huzhu.bank import adapters
-from huzhu.bank import services as bank_services
 from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
 from huzhu.audit.services import client_ip
+from huzhu.bank import adapters
+from huzhu.bank import services as bank_services
 from huzhu.calcfront.answers import calculate_payload
 from huzhu.policy.calculator import CalculatorInputError
 from huzhu.policy.cases import CaseError

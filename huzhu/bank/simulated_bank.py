@@ -46,7 +46,9 @@ def send(
         response = client.post(PATH, data=body, content_type="application/json", headers=headers)
         return response.status_code, response.json()
     assert url is not None
-    request = urllib.request.Request(
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("The bank posts to an http:// or https:// address.")
+    request = urllib.request.Request(  # noqa: S310
         url.rstrip("/") + PATH,
         data=body,
         method="POST",

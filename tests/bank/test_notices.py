@@ -39,7 +39,9 @@ def person(**changes):
 
 
 def signing(year=2022, occurred_at="2021-11-01T10:00:00+08:00", **member):
-    return simulated_bank.signing_notice(year=year, occurred_at=occurred_at, member=person(**member))
+    return simulated_bank.signing_notice(
+        year=year, occurred_at=occurred_at, member=person(**member)
+    )
 
 
 def send(notice, **kw):
