@@ -303,3 +303,20 @@ def test_7a_two_deliveries_of_one_notice_at_once_give_one_accepted_one_duplicate
     assert sorted(answer["status"] for answer in answers) == ["accepted", "duplicate"]
     assert BankNotice.objects.count() == 1
     assert Authorization.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_7a_refused_notices_are_listed_masked_for_the_district(people, client):
+    from tests.conftest import sign_in
+
+    notice = signing(town="火星镇")
+    send(notice)
+    accepted = signing(id_number=make_id_number("19660606"), union_card="6231660000000004444")
+    send(accepted)
+    sign_in(client, people.auditor)
+    page = client.get("/console/bank-notices/").content.decode()
+    assert notice["notice_id"] in page
+    assert accepted["notice_id"] not in page
+    assert "火星镇" in page
+    assert notice["member"]["id_number"] not in page
+    assert notice["member"]["id_number"][:3] in page
