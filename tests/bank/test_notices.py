@@ -320,3 +320,34 @@ def test_7a_refused_notices_are_listed_masked_for_the_district(people, client):
     assert "火星镇" in page
     assert notice["member"]["id_number"] not in page
     assert notice["member"]["id_number"][:3] in page
+
+
+@pytest.mark.django_db
+def test_7a_the_simulate_signing_command_sends_a_notice_the_endpoint_accepts(tree, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    sent = simulated_bank.send
+
+    def through_test_client(notice, secret, *, url=None, client=None, timestamp=None):
+        assert url == "http://127.0.0.1:8000"
+        return sent(notice, secret, client=Client())
+
+    monkeypatch.setattr(simulated_bank, "send", through_test_client)
+    out = io.StringIO()
+    call_command(
+        "bank",
+        "simulate-signing",
+        "--url=http://127.0.0.1:8000",
+        "--year=2022",
+        "--occurred-at=2021-11-02T09:00:00+08:00",
+        "--name=钱七",
+        f"--id-number={make_id_number('19770707')}",
+        "--phone=13500005678",
+        "--union-card=6231660000000003333",
+        "--town=湖塘镇",
+        stdout=out,
+    )
+    assert out.getvalue().startswith("200 ")
+    assert Enrollment.objects.filter(member__name="钱七", year=2022).exists()
