@@ -351,3 +351,18 @@ def test_7a_the_simulate_signing_command_sends_a_notice_the_endpoint_accepts(tre
     )
     assert out.getvalue().startswith("200 ")
     assert Enrollment.objects.filter(member__name="钱七", year=2022).exists()
+
+
+@pytest.mark.django_db
+def test_7a_a_member_held_under_the_organizing_unit_shows_to_its_admin_only(people, client):
+    from tests.conftest import sign_in
+
+    send(signing())
+    member = Member.objects.get(name="赵六")
+    sign_in(client, people.hutang_admin)
+    assert client.get(f"/console/members/{member.pk}/").status_code == 200
+    assert "赵六" in client.get("/console/members/").content.decode()
+    sign_in(client, people.niutang_admin)
+    assert client.get(f"/console/members/{member.pk}/").status_code == 404
+    sign_in(client, people.hutang_clerk)
+    assert client.get(f"/console/members/{member.pk}/").status_code == 404
