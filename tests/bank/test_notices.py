@@ -366,3 +366,31 @@ def test_7a_a_member_held_under_the_organizing_unit_shows_to_its_admin_only(peop
     assert client.get(f"/console/members/{member.pk}/").status_code == 404
     sign_in(client, people.hutang_clerk)
     assert client.get(f"/console/members/{member.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_7a_m6_a_signing_naming_another_card_than_the_members_is_refused(people):
+    notice = signing(id_number=_clear_id(people.member), union_card="6231660000000000002")
+    status, answer = send(notice)
+    assert (status, answer["code"]) == (409, "card_of_other_member")
+    assert not Enrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_7a_a_revocation_notice_of_a_paid_year_keeps_it_covered(tree):
+    from huzhu.enrollment import services
+
+    notice = signing()
+    send(notice)
+    services.mark_paid(enrollment=Enrollment.objects.get(), actor=None)
+    revocation = {
+        "notice_id": "r-3",
+        "type": "revocation",
+        "year": 2022,
+        "occurred_at": "2021-12-10T09:00:00+08:00",
+        "member": {"id_number": notice["member"]["id_number"]},
+    }
+    assert send(revocation) == (200, {"status": "accepted", "enrollment_state": "paid"})
+    authorization = Authorization.objects.get()
+    assert not authorization.active
+    assert str(authorization.ended_on) == "2022-01-01"
