@@ -60,6 +60,13 @@ def _find_member(id_number: str) -> Member | None:
     return Member.objects.filter(id_number_hash=crypto.lookup_hash("id", clean)).first()
 
 
+def _known_member(notice: Notice) -> Member | None:
+    try:
+        return _find_member(notice.member["id_number"])
+    except EnrollmentError:
+        return None
+
+
 def _organizing_unit(town: str) -> Unit:
     unit = Unit.objects.filter(kind=UnitKind.ORGANIZING, name=town).first()
     if unit is None:
@@ -153,7 +160,9 @@ def receive(*, notice: Notice, raw_body: bytes) -> Received:
             row.outcome = Outcome.REFUSED
             row.code = exc.code[:50]
             row.message = exc.message[:300]
-            row.save(update_fields=["outcome", "code", "message"])
+            # A member already registered is linked, to ease the follow-up.
+            row.member = _known_member(notice)
+            row.save(update_fields=["outcome", "code", "message", "member"])
             return Received("refused", exc.code, exc.message)
         row.member = member
         row.enrollment = enrollment

@@ -374,6 +374,7 @@ def test_7a_m6_a_signing_naming_another_card_than_the_members_is_refused(people)
     status, answer = send(notice)
     assert (status, answer["code"]) == (409, "card_of_other_member")
     assert not Enrollment.objects.exists()
+    assert BankNotice.objects.get().member == people.member  # linked for the follow-up
 
 
 @pytest.mark.django_db
