@@ -16,6 +16,8 @@ SECRET_KEY = config.key("secret_key", "SECRET_KEY", KEYS_DIR)
 # Encryption of ID and phone numbers at rest, and the keyed hash used to look them up.
 HUZHU_FIELD_KEY = config.key("field_key", "HUZHU_FIELD_KEY", KEYS_DIR)
 HUZHU_LOOKUP_KEY = config.key("lookup_key", "HUZHU_LOOKUP_KEY", KEYS_DIR)
+# SPEC §7a: the secret shared with the bank for signing its notices.
+HUZHU_BANK_SECRET = config.key("bank_secret", "HUZHU_BANK_SECRET", KEYS_DIR)
 
 DEBUG = config.env_bool("DEBUG")
 ALLOWED_HOSTS = config.env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "huzhu.members",
     "huzhu.policy",
     "huzhu.enrollment",
+    "huzhu.bank",
     "huzhu.files",
     "huzhu.jobs",
     "huzhu.console",

@@ -20,6 +20,8 @@ def parse_po(path: Path) -> dict[str, str]:
     def flush():
         if parts.get("msgid") is not None and "".join(parts["msgid"]):
             msgid = "".join(parts["msgid"])
+            if parts.get("msgctxt") is not None:
+                msgid = f"{''.join(parts['msgctxt'])}\x04{msgid}"
             plural = parts.get("msgid_plural")
             entries[msgid if plural is None else f"{msgid}\x00{''.join(plural)}"] = "".join(
                 parts.get("msgstr", parts.get("msgstr[0]", []))
@@ -28,10 +30,13 @@ def parse_po(path: Path) -> dict[str, str]:
     for line in path.read_text("utf-8").splitlines():
         if line.startswith("#, ") and "fuzzy" in line:
             entries["__fuzzy__"] = line
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
             flush()
             parts, key = {}, None
-        if line.startswith(("msgid", "msgstr")):
+        elif line.startswith("msgid ") and key != "msgctxt":
+            flush()
+            parts, key = {}, None
+        if line.startswith(("msgctxt", "msgid", "msgstr")):
             field, _, rest = line.partition(" ")
             parts[field] = [ast.literal_eval(rest)]
             key = field
@@ -56,5 +61,7 @@ def test_every_message_is_translated_and_compiled(po):
     for msgid, msgstr in entries.items():
         if "\x00" in msgid:
             assert compiled.ngettext(*msgid.split("\x00"), 1) == msgstr, msgid
+        elif "\x04" in msgid:
+            assert compiled.pgettext(*msgid.split("\x04")) == msgstr, msgid
         else:
             assert compiled.gettext(msgid) == msgstr, f"{po}: stale .mo for {msgid!r}"

@@ -76,6 +76,7 @@ MATRIX = [
     ("GET", "console:job_progress", "job",  (302, 200, 404, 404, 200, 404, 200, 302, 302)),
     ("GET", "console:stored_file", "file",  (302, 200, 404, 404, 200, 200, 200, 302, 302)),
     ("GET", "console:audit", None,          (302, 403, 403, 403, 200, 403, 200, 302, 302)),
+    ("GET", "console:bank_notices", None,   (302, 403, 403, 403, 200, 403, 200, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),

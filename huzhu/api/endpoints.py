@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
 from huzhu import ratelimit
-from huzhu.api import calculator_schema
+from huzhu.api import bank_schema, calculator_schema
 from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
 from huzhu.audit.services import client_ip
+from huzhu.bank import adapters
+from huzhu.bank import services as bank_services
 from huzhu.calcfront.answers import calculate_payload
 from huzhu.policy.calculator import CalculatorInputError
 from huzhu.policy.cases import CaseError
@@ -143,4 +145,30 @@ def calculator(request: HttpRequest):
         answer = calculate_payload(payload, current_policies())
     except CalculatorInputError as exc:
         return _unprocessable(exc.errors)
+    return _json(answer, 200)
+
+
+@api.post(
+    "/bank/notices",
+    summary="Bank notice (SPEC §7a)",
+    description=bank_schema.DESCRIPTION,
+    openapi_extra={
+        "parameters": bank_schema.PARAMETERS,
+        "requestBody": bank_schema.REQUEST,
+        "responses": bank_schema.RESPONSES,
+    },
+)
+def bank_notice(request: HttpRequest):
+    try:
+        notice = adapters.default_adapter.verify(request)
+    except adapters.Unauthorized as exc:
+        return _json({"code": exc.code, "message": exc.message}, 401)
+    except adapters.Invalid as exc:
+        return _json({"code": "invalid", "field": exc.field, "message": exc.message}, 422)
+    received = bank_services.receive(notice=notice, raw_body=request.body)
+    if received.status == "refused":
+        return _json({"code": received.code, "message": received.message}, 409)
+    answer = {"status": received.status}
+    if received.enrollment is not None:
+        answer["enrollment_state"] = received.enrollment.state
     return _json(answer, 200)

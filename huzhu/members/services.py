@@ -115,9 +115,15 @@ def _identity_fields(cleaned: dict[str, str]) -> dict[str, str]:
     }
 
 
-def create_member(*, actor: Actor, unit: Unit, data: MemberInput, request=None) -> Member:
-    """Register a member under a grassroots union (or an employer below one)."""
-    if unit.kind not in (UnitKind.GRASSROOTS, UnitKind.EMPLOYER):
+def create_member(
+    *, actor: Actor, unit: Unit, data: MemberInput, request=None, holding: bool = False
+) -> Member:
+    """Register a member under a grassroots union (or an employer below one).
+
+    `holding`: a member who signed online through the bank names only a town (SPEC §7a);
+    they are held under that organizing unit until its admin assigns a union."""
+    allowed = (UnitKind.GRASSROOTS, UnitKind.EMPLOYER) + ((UnitKind.ORGANIZING,) if holding else ())
+    if unit.kind not in allowed:
         raise MemberError({"unit": _("Members belong to a grassroots union.")})
     cleaned, errors = clean_member_input(data)
     if errors:

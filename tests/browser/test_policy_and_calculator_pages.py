@@ -53,6 +53,7 @@ def test_the_calculator_names_each_refused_field_on_a_phone(new_page, live_serve
         }"""
     )
     page.get_by_role("button", name="试算").click()
+    page.locator(".errorlist li").first.wait_for()  # the answer page has loaded
     errors = page.locator(".errorlist li").all_inner_texts()
     assert errors == [
         "医保结算单上的个人自理（元）：整数部分最多 12 位。",

@@ -1,0 +1,170 @@
+"""Receiving a verified bank notice (SPEC §7a): accepted, refused (kept) or duplicate.
+
+The notice row is inserted first, inside the request's transaction: a second delivery of
+the same `notice_id` meets the unique constraint (on PostgreSQL it waits for the first
+delivery's commit) and is answered `duplicate` with nothing changed. The notice's effect
+runs in a savepoint; a refusal undoes the effect and keeps the row as `refused`.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from huzhu.bank.adapters import Notice
+from huzhu.bank.models import BankNotice, Outcome
+from huzhu.enrollment import rules
+from huzhu.enrollment import services as enrollment_services
+from huzhu.enrollment.models import Channel, Enrollment, Source
+from huzhu.enrollment.rules import EnrollmentError
+from huzhu.members import crypto
+from huzhu.members.models import Member
+from huzhu.members.rules import InvalidValue, clean_id_number
+from huzhu.members.services import MemberError, MemberInput, create_member
+from huzhu.org.models import Unit, UnitKind
+
+SECRET_FIELDS = ("id_number", "phone", "union_card")
+
+
+def mask(value: object) -> str:
+    text = str(value)
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def masked_body(notice: Notice) -> dict:
+    body = dict(notice.raw)
+    person = body.get("member")
+    if isinstance(person, dict):
+        body["member"] = {
+            key: mask(value) if key in SECRET_FIELDS else value for key, value in person.items()
+        }
+    return body
+
+
+@dataclass(frozen=True)
+class Received:
+    status: str  # accepted, refused, duplicate
+    code: str = ""
+    message: str = ""
+    enrollment: Enrollment | None = None
+    member: Member | None = None
+
+
+def _find_member(id_number: str) -> Member | None:
+    try:
+        clean = clean_id_number(id_number)
+    except InvalidValue as exc:
+        raise EnrollmentError("invalid_id_number", exc.message) from exc
+    return Member.objects.filter(id_number_hash=crypto.lookup_hash("id", clean)).first()
+
+
+def _known_member(notice: Notice) -> Member | None:
+    try:
+        return _find_member(notice.member["id_number"])
+    except EnrollmentError:
+        return None
+
+
+def _organizing_unit(town: str) -> Unit:
+    unit = Unit.objects.filter(kind=UnitKind.ORGANIZING, name=town).first()
+    if unit is None:
+        raise EnrollmentError(
+            "unknown_organizing_unit",
+            _("There is no organizing unit named “%(town)s”.") % {"town": town},
+        )
+    return unit
+
+
+def _signing(notice: Notice) -> tuple[Member, Enrollment]:
+    person = notice.member
+    # SPEC M6: a "no" on the bank form is refused before anything is written.
+    rules.check_eligibility(
+        has_card=True,
+        card_of_other=False,
+        has_basic_insurance=person["has_basic_insurance"],
+        has_organizing_unit=True,
+    )
+    member = _find_member(person["id_number"])
+    if member is None:
+        # The bank form names the town and the employer, not the grassroots union: the new
+        # member is held under the organizing unit until its admin assigns a union.
+        town = _organizing_unit(person["town"])
+        try:
+            member = create_member(
+                actor=None,
+                unit=town,
+                data=MemberInput(
+                    name=person["name"],
+                    id_number=person["id_number"],
+                    phone=person["phone"],
+                    union_card=person["union_card"],
+                    employer_name=person["employer"],
+                    has_basic_insurance=person["has_basic_insurance"],
+                    insurance_scope=person["insurance_scope"],
+                ),
+                holding=True,
+            )
+        except MemberError as exc:
+            first = next(iter(exc.errors.values()), "")
+            raise EnrollmentError("invalid_member", str(first)) from exc
+    signed = enrollment_services.sign(
+        member=member,
+        year=notice.year,
+        channel=Channel.ONLINE,
+        signed_on=notice.shanghai_date,
+        source=Source.BANK_NOTICE,
+        actor=None,
+        union_card=person["union_card"],
+    )
+    return member, signed.enrollment
+
+
+def _revocation(notice: Notice) -> tuple[Member, Enrollment]:
+    member = _find_member(notice.member["id_number"])
+    if member is None:
+        raise EnrollmentError("unknown_member", _("No member holds this ID number."))
+    revoked = enrollment_services.revoke(
+        member=member,
+        year=notice.year,
+        actor=None,
+        source=Source.BANK_NOTICE,
+        on=notice.shanghai_date,
+    )
+    return member, revoked.enrollment
+
+
+HANDLERS = {"signing": _signing, "revocation": _revocation}
+
+
+def receive(*, notice: Notice, raw_body: bytes) -> Received:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = BankNotice.objects.create(
+                    notice_id=notice.notice_id,
+                    type=notice.type,
+                    year=notice.year,
+                    occurred_at=notice.occurred_at,
+                    outcome=Outcome.ACCEPTED,
+                    body_masked=masked_body(notice),
+                    body_encrypted=crypto.encrypt(raw_body.decode("utf-8")),
+                )
+        except IntegrityError:
+            return Received("duplicate")
+        try:
+            with transaction.atomic():
+                member, enrollment = HANDLERS[notice.type](notice)
+        except EnrollmentError as exc:
+            row.outcome = Outcome.REFUSED
+            row.code = exc.code[:50]
+            row.message = exc.message[:300]
+            # A member already registered is linked, to ease the follow-up.
+            row.member = _known_member(notice)
+            row.save(update_fields=["outcome", "code", "message", "member"])
+            return Received("refused", exc.code, exc.message)
+        row.member = member
+        row.enrollment = enrollment
+        row.save(update_fields=["member", "enrollment"])
+    return Received("accepted", enrollment=enrollment, member=member)
