@@ -193,7 +193,8 @@ def enrollment_page(
         start = listing.filter(pk=after).values_list("unit_path", "id").first()
     rows_qs = listing
     if start is not None:
-        rows_qs = listing.filter(rows_after([Bytewise(F("unit_path")), F("id")], list(start)))
+        columns: list = [Bytewise(F("unit_path")), F("id")]
+        rows_qs = listing.filter(rows_after(columns, list(start)))
     rows = list(rows_qs[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
