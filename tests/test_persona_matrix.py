@@ -5,6 +5,7 @@ that would be written if the check were missing, and must write nothing. A page 
 the URLconf without a row here fails `test_every_page_is_in_the_matrix`.
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import huzhu
 from huzhu.accounts.roles import Role
+from huzhu.enrollment import services as enrollment_services
 from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
 from huzhu.jobs import kinds
@@ -38,7 +40,8 @@ STAFF = PERSONAS[1:7]
 
 # Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
 # "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
-# job 湖塘镇's admin started, "file" a file stored for 湖塘镇.
+# job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
+# enrollment (paper).
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -70,6 +73,11 @@ MATRIX = [
     ("GET", "console:corrections", None,    (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:correction_refuse", "correction",
                                             (302, 302, 302, 404, 302, 403, 403, 302, 302)),
+    ("GET", "console:enrollments", None,    (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:member_enrollments", "member",
+                                            (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:member_enrollments", "member",
+                                            (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("POST", "console:members_export", None, (302, 302, 302, 302, 302, 403, 403, 302, 302)),
     ("GET", "console:jobs", None,           (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:job", "job",           (302, 200, 404, 404, 200, 404, 200, 302, 302)),
@@ -96,6 +104,12 @@ MATRIX = [
     ("GET", "portal:me", None,              (302, 302, 302, 302, 302, 302, 302, 200, 200)),
     # The payload names 张三's record: 李四 asking for it is answered as missing.
     ("POST", "portal:correction", None,     (302, 302, 302, 302, 302, 302, 302, 302, 404)),
+    ("GET", "portal:enrollments", None,     (302, 302, 302, 302, 302, 302, 302, 200, 200)),
+    ("POST", "portal:enrollment_renew", None, (302, 302, 302, 302, 302, 302, 302, 302, 404)),
+    ("GET", "portal:enrollment_revoke", "enrollment",
+                                            (302, 302, 302, 302, 302, 302, 302, 200, 404)),
+    ("POST", "portal:enrollment_revoke", "enrollment",
+                                            (302, 302, 302, 302, 302, 302, 302, 302, 404)),
     ("GET", "portal:calculator", None,      (200, 200, 200, 200, 200, 200, 200, 200, 200)),
 ]
 # fmt: on
@@ -124,6 +138,11 @@ def _payload(name, tree, people):
     if name == "console:members":
         # A full ID number: finance may not search by it (SPEC S2).
         return {"q": make_id_number()}
+    if name == "console:member_enrollments":
+        return {"year": 2022, "signed_on": "2021-11-01"}
+    if name == "portal:enrollment_renew":
+        # 张三 was not paid in 2021: refused by E4 for him, and not his record for 李四.
+        return {"member": people.member.pk, "year": 2022}
     if name == "console:address_unlock":
         return {"address": "203.0.113.9"}
     if name == "console:unit_rename":
@@ -211,6 +230,16 @@ def test_s1_each_persona_gets_the_expected_answer(
         "correction": lambda: [
             request_correction(member=people.member, field="name", text="名字写错了").pk
         ],
+        "enrollment": lambda: [
+            enrollment_services.sign(
+                member=people.member,
+                year=2022,
+                channel="paper",
+                signed_on=datetime.date(2021, 11, 1),
+                source="console",
+                actor=None,
+            ).enrollment.pk
+        ],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -246,6 +275,8 @@ def _is_allowed_write(name, persona):
         "console:member_move": {"hutang_admin", "district_admin"},
         "console:correction_refuse": {"hutang_admin", "hutang_clerk", "district_admin"},
         "portal:correction": {"member"},
+        "console:member_enrollments": {"hutang_admin", "hutang_clerk", "district_admin"},
+        "portal:enrollment_revoke": {"member"},
         "console:members_export": editors,
         "console:targets_import": {"district_admin"},
         "console:users": {"district_admin"},

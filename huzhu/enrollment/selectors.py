@@ -4,14 +4,26 @@ Lists are ordered by (unit_path, id) within a year — the order of the `enrollm
 index — so a pager reads them from a keyset rather than with OFFSET."""
 
 from collections import Counter
+from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.http import Http404
 
 from huzhu.accounts.access import scope_path
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
 from huzhu.members.models import Member
 from huzhu.org.models import Unit
-from huzhu.org.paths import Bytewise, starts_with
+from huzhu.org.paths import Bytewise, rows_after, starts_with
 
 
 def in_scope(*, user) -> Q:
@@ -148,3 +160,77 @@ def paid_counts(*, years: list[int] | None = None) -> dict[int, dict[int, int]]:
         if paid:
             per_year[unit_id] = paid
     return result
+
+
+# Pages (console list and history, portal's 我的参保).
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class EnrollmentPage:
+    enrollments: list[Enrollment]
+    # Keyset cursor: the enrollment the next page starts after (None on the last page).
+    next_after: int | None
+    has_previous: bool
+
+
+def enrollment_page(
+    *,
+    user,
+    year: int,
+    state: str | None = None,
+    channel: str | None = None,
+    unit: Unit | None = None,
+    after: int | None = None,
+) -> EnrollmentPage:
+    """One page of a year's enrollments in the user's scope, in (unit_path, id) order, read
+    from a keyset: two queries whatever the page (the cursor's row, then the page). A cursor
+    outside the list is ignored: the first page is shown."""
+    listing = enrollments_for(user=user, year=year, state=state, channel=channel, unit=unit)
+    start = None
+    if after is not None:
+        start = listing.filter(pk=after).values_list("unit_path", "id").first()
+    rows_qs = listing
+    if start is not None:
+        columns: list = [Bytewise(F("unit_path")), F("id")]
+        rows_qs = listing.filter(rows_after(columns, list(start)))
+    rows = list(rows_qs[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return EnrollmentPage(
+        enrollments=rows,
+        next_after=rows[-1].pk if more and rows else None,
+        has_previous=start is not None,
+    )
+
+
+def _with_history(qs: QuerySet[Enrollment]) -> list[Enrollment]:
+    return list(
+        qs.select_related("organizing_unit", "grassroots_union")
+        .prefetch_related(
+            Prefetch("changes", queryset=EnrollmentChange.objects.order_by("changed_at", "id")),
+            Prefetch("authorizations", queryset=Authorization.objects.order_by("created_at", "id")),
+        )
+        .order_by("-year")
+    )
+
+
+def member_enrollments(*, user, member: Member) -> list[Enrollment]:
+    """The member's enrollments the user may see, newest year first, with their state
+    changes and authorizations (three queries)."""
+    return _with_history(Enrollment.objects.filter(in_scope(user=user), member=member))
+
+
+def own_enrollments(*, members: list[Member]) -> list[Enrollment]:
+    """The portal's read: the signed-in members' own enrollments (the members are the
+    scope), newest year first, with their state changes and authorizations."""
+    return _with_history(Enrollment.objects.filter(member__in=members).select_related("member"))
+
+
+def own_enrollment(*, members: list[Member], pk: int) -> Enrollment:
+    """One of the signed-in members' enrollments; anyone else's does not exist (404)."""
+    found = Enrollment.objects.filter(member__in=members, pk=pk).select_related("member").first()
+    if found is None:
+        raise Http404
+    return found

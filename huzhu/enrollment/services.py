@@ -213,17 +213,10 @@ def sign(
     return Signed(enrollment, authorization, created, active)
 
 
-def renew(
-    *,
-    member: Member,
-    year: int,
-    actor: Actor,
-    source: str,
-    signed_on: datetime.date | None = None,
-    request=None,
-) -> Signed:
-    """SPEC E4: one action renews a member paid last year in the same organizing unit and
-    grassroots union as now; anyone else is told why not."""
+def check_renewable(*, member: Member, year: int) -> None:
+    """SPEC E4 without writing: raises EnrollmentError when `member` may not renew for
+    `year` (the portal asks it before offering the one-tap renewal). The window is not
+    judged here."""
     place = placement_of(member)
     previous = (
         Enrollment.objects.filter(member=member, year=year - 1)
@@ -239,6 +232,20 @@ def renew(
         previous_units=(previous[1], previous[2]) if previous else None,
         current_units=current,
     )
+
+
+def renew(
+    *,
+    member: Member,
+    year: int,
+    actor: Actor,
+    source: str,
+    signed_on: datetime.date | None = None,
+    request=None,
+) -> Signed:
+    """SPEC E4: one action renews a member paid last year in the same organizing unit and
+    grassroots union as now; anyone else is told why not."""
+    check_renewable(member=member, year=year)
     return sign(
         member=member,
         year=year,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huzhu.portal import views
+from huzhu.portal import views, views_enrollment
 
 app_name = "portal"
 urlpatterns = [
@@ -9,5 +9,8 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
     path("me/correction", views.correction, name="correction"),
+    path("enrollments/", views_enrollment.enrollments, name="enrollments"),
+    path("enrollments/renew", views_enrollment.renew, name="enrollment_renew"),
+    path("enrollments/<int:pk>/revoke", views_enrollment.revoke, name="enrollment_revoke"),
     path("calc/", views.calculator, name="calculator"),
 ]
