@@ -39,7 +39,7 @@ run: install
 	$(BIN)/huzhu jobs_recover --worker-starting
 	$(BIN)/huzhu db_worker --no-reload --verbosity 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
-	DEBUG=$${DEBUG:-0} $(BIN)/huzhu runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-0} HUZHU_SIMULATED_BANK=$${HUZHU_SIMULATED_BANK:-1} $(BIN)/huzhu runserver $(HOST):$(PORT)
 
 lint: install-test
 	$(BIN)/ruff check huzhu tests benchmarks

@@ -11,6 +11,7 @@ from huzhu.settings import *  # noqa: E402,F403
 INSTALLED_APPS = ["tests.dbtools", *INSTALLED_APPS]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUZHU_SMS_SENDER = "huzhu.members.sms.OutboxSender"
+HUZHU_SIMULATED_BANK = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -41,7 +41,7 @@ STAFF = PERSONAS[1:7]
 # Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
 # "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
 # job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
-# enrollment (paper).
+# enrollment (paper), "member_year" 张三 and 2022.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -110,6 +110,10 @@ MATRIX = [
                                             (302, 302, 302, 302, 302, 302, 302, 200, 404)),
     ("POST", "portal:enrollment_revoke", "enrollment",
                                             (302, 302, 302, 302, 302, 302, 302, 302, 404)),
+    ("GET", "portal:bank_signing", "member_year",
+                                            (302, 302, 302, 302, 302, 302, 302, 200, 404)),
+    ("POST", "portal:bank_signing", "member_year",
+                                            (302, 302, 302, 302, 302, 302, 302, 200, 404)),
     ("GET", "portal:calculator", None,      (200, 200, 200, 200, 200, 200, 200, 200, 200)),
 ]
 # fmt: on
@@ -223,6 +227,7 @@ def test_s1_each_persona_gets_the_expected_answer(
     args = {
         None: [],
         "member": [people.member.pk],
+        "member_year": [people.member.pk, 2022],
         "policy": [PolicyVersion.objects.order_by("pk").values_list("pk", flat=True).first()],
         "user": [people.hutang_clerk.pk],
         "unit": [tree.hutang_union_b.pk],
@@ -277,6 +282,8 @@ def _is_allowed_write(name, persona):
         "portal:correction": {"member"},
         "console:member_enrollments": {"hutang_admin", "hutang_clerk", "district_admin"},
         "portal:enrollment_revoke": {"member"},
+        # The simulated bank's notice is kept even when refused (outside the window today).
+        "portal:bank_signing": {"member"},
         "console:members_export": editors,
         "console:targets_import": {"district_admin"},
         "console:users": {"district_admin"},

@@ -1,6 +1,9 @@
 """A simulated bank: builds and signs a notice exactly as the bank does (SPEC §7a) and posts
-it, to a running server by URL or to a Django test client. Used by the tests and the demo."""
+it, to a running server by URL, to a Django test client, or through the endpoint's own view
+inside this process (`deliver`, the portal's simulated 工会互助 signing). Used by the tests and
+the demo."""
 
+import datetime
 import json
 import time
 import urllib.error
@@ -8,7 +11,9 @@ import urllib.request
 import uuid
 from typing import Any
 
-from huzhu.bank.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from django.urls import resolve
+
+from huzhu.bank.adapters import SHANGHAI, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 
 PATH = "/api/v1/bank/notices"
 
@@ -22,6 +27,15 @@ def signing_notice(*, year: int, occurred_at: str, member: dict[str, Any], **ext
         "member": member,
         **extra,
     }
+
+
+def occurred_at(today: datetime.date, now: datetime.datetime | None = None) -> str:
+    """The moment the bank records: the given scheme day at the current Shanghai time of day,
+    ISO 8601 with its +08:00 offset. The day comes from the caller's calendar (`scheme_today`)
+    so a test that fixes the day fixes the notice's window date too."""
+    clock = (now or datetime.datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    moment = datetime.datetime.combine(today, clock.time().replace(microsecond=0), SHANGHAI)
+    return moment.isoformat()
 
 
 def signed_request(
@@ -59,3 +73,17 @@ def send(
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
+
+
+def deliver(notice: dict, secret: str) -> tuple[int, dict]:
+    """Sign the notice and hand it to the endpoint's view in this process, through the same
+    routing, HMAC check, contract and service a bank's HTTP request goes through."""
+    from django.test import RequestFactory
+
+    body, headers = signed_request(notice, secret)
+    request = RequestFactory().post(
+        PATH, data=body, content_type="application/json", headers=headers
+    )
+    match = resolve(PATH)
+    response = match.func(request, *match.args, **match.kwargs)
+    return response.status_code, json.loads(response.content or b"{}")

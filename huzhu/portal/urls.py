@@ -12,5 +12,10 @@ urlpatterns = [
     path("enrollments/", views_enrollment.enrollments, name="enrollments"),
     path("enrollments/renew", views_enrollment.renew, name="enrollment_renew"),
     path("enrollments/<int:pk>/revoke", views_enrollment.revoke, name="enrollment_revoke"),
+    path(
+        "bank-sim/sign/<int:member_id>/<int:year>",
+        views_enrollment.bank_signing,
+        name="bank_signing",
+    ),
     path("calc/", views.calculator, name="calculator"),
 ]

@@ -1,18 +1,22 @@
-"""我的参保: the signed-in member's enrollments, renewal in one action (SPEC E4) and
-revocation with a confirmation step (解约)."""
+"""我的参保: the signed-in member's enrollments, renewal in one action (SPEC E4),
+revocation with a confirmation step (解约), and online signing handed over to the simulated
+bank when the demo's HUZHU_SIMULATED_BANK is on."""
 
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from huzhu.bank import simulated_bank
 from huzhu.dates import scheme_today
 from huzhu.enrollment import rules, selectors, services
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, Source, State
 from huzhu.enrollment.rules import EnrollmentError
+from huzhu.members import crypto
 from huzhu.policy.document import Policy
 from huzhu.policy.selectors import current_policies
 from huzhu.portal.views import member_view
@@ -100,6 +104,32 @@ def _renewals(request, policies, today, held: set[tuple[int, int]]) -> list[Rene
     return found
 
 
+@dataclass(frozen=True)
+class OnlineOffer:
+    member_id: int
+    member_name: str
+    year: int
+
+
+def _online_offers(request, policies, today) -> list[OnlineOffer]:
+    """Where the online window of a year is open and the member holds no active
+    authorization for it: the 网上签约 hand-over to the (simulated) bank."""
+    if not settings.HUZHU_SIMULATED_BANK:
+        return []
+    years = [y for y, channel in _open_windows(policies, today) if channel == Channel.ONLINE]
+    active = set(
+        Authorization.objects.filter(
+            enrollment__member__in=request.members, enrollment__year__in=years, active=True
+        ).values_list("enrollment__member_id", "enrollment__year")
+    )
+    return [
+        OnlineOffer(member.pk, member.name, year)
+        for year in years
+        for member in request.members
+        if (member.pk, year) not in active
+    ]
+
+
 @require_http_methods(["GET"])
 @member_view
 def enrollments(request):
@@ -117,6 +147,7 @@ def enrollments(request):
             "tab": "enrollments",
             "rows": [_row(e, policies.get(e.year)) for e in rows],
             "renewals": _renewals(request, policies, today, held),
+            "online_offers": _online_offers(request, policies, today),
             "open_windows": [rules.window_message(policies[y], c) for y, c in open_windows],
             "next_start": rules.chinese_date(next_start) if next_start else "",
             "outside": not open_windows,
@@ -190,4 +221,54 @@ def revoke(request, pk: int):
             "paid": paid,
             "ends": rules.chinese_date(ends) if ends else "",
         },
+    )
+
+
+def _bank_form(member) -> dict:
+    """The member's details as the bank's form sends them (SPEC §7a), numbers decrypted
+    here on the server; the page shows only the masked ones."""
+    placement = services.placement_of(member)
+    return {
+        "name": member.name,
+        "id_number": crypto.decrypt(member.id_number_encrypted),
+        "phone": crypto.decrypt(member.phone_encrypted) if member.phone_encrypted else "",
+        "union_card": (
+            crypto.decrypt(member.union_card_encrypted) if member.union_card_encrypted else ""
+        ),
+        "town": placement.organizing_unit.name if placement.organizing_unit else "",
+        "employer": member.employer_name,
+        "has_basic_insurance": member.has_basic_insurance,
+        "insurance_scope": member.insurance_scope,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def bank_signing(request, member_id: int, year: int):
+    """The simulated bank app's 工会互助 signing: 确认签约 builds the signing notice a real
+    bank would send, signs it with the bank secret and delivers it through the notice
+    endpoint's own view (HMAC check included)."""
+    if not settings.HUZHU_SIMULATED_BANK:
+        raise Http404
+    member = _member(request, str(member_id))
+    if not 2000 <= year <= 2100:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        notice = simulated_bank.signing_notice(
+            year=year,
+            occurred_at=simulated_bank.occurred_at(scheme_today()),
+            member=_bank_form(member),
+        )
+        status, answer = simulated_bank.deliver(notice, settings.HUZHU_BANK_SECRET)
+        if status == 200:
+            request.session["enrollment_notice"] = _(
+                "The bank confirmed the signing for %(year)s."
+            ) % {"year": year}
+            return redirect("portal:enrollments")
+        error = answer.get("message") or _("The bank could not complete the signing.")
+    return render(
+        request,
+        "portal/bank_signing.html",
+        {"member": member, "year": year, "error": error},
     )
