@@ -235,6 +235,9 @@ def run(members: int, requests: int) -> dict:
         "state filter (failed)": f"{base}&state=failed",
         "channel filter (renewal)": f"{base}&channel=renewal",
         "unit filter (one union)": f"{base}&unit={union_id}",
+        # The worst case of a filter: nothing matches, the whole scope is read.
+        "state filter, no match (lapsed)": f"{base}&state=lapsed",
+        "state and channel filter (revoked, renewal)": f"{base}&state=revoked&channel=renewal",
     }
     figures = {name: _time(client, path, requests) for name, path in pages.items()}
     return {
