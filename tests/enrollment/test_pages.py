@@ -100,6 +100,40 @@ def test_s1_the_list_pages_by_keyset_in_a_constant_number_of_queries(client, peo
 
 
 @pytest.mark.django_db
+def test_s1_a_deep_page_reads_in_as_many_queries_as_a_shallow_one(client, people, tree):
+    """The keyset pager costs one query more than the first page (the cursor's row),
+    whatever the depth and the filters: no OFFSET, no query per row."""
+    sign_in(client, people.hutang_admin)
+    url = reverse("console:enrollments")
+    for i in range(160):
+        union = tree.hutang_union if i % 2 else tree.hutang_union_b
+        sign(add_member(union, phone=f"1370001{i:04d}", union_card=f"62316602{i:011d}"))
+
+    def count(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"year": 2022, **params})
+        assert response.status_code == 200
+        return len(queries), response.context["page"]
+
+    client.get(url, {"year": 2022})
+    first_count, page = count({})
+    counts = []
+    while page.next_after is not None:
+        queries, page = count({"after": page.next_after})
+        counts.append(queries)
+    assert len(counts) == 3  # four pages of 50 for 160 enrollments
+    assert counts == [first_count + 1] * 3
+    # Filtered lists: the same number as unfiltered, first and deep.
+    for params in ({"state": "authorized"}, {"channel": "paper"}):
+        filtered, page = count(params)
+        assert filtered == first_count and page.next_after is not None
+        assert count({**params, "after": page.next_after})[0] == first_count + 1
+    by_union, page = count({"unit": tree.hutang_union.pk})
+    assert len(page.enrollments) == 50 and page.next_after is not None
+    assert count({"unit": tree.hutang_union.pk, "after": page.next_after})[0] == by_union + 1
+
+
+@pytest.mark.django_db
 def test_e3_a_clerk_enrolls_a_member_on_paper_from_the_history_page(client, people):
     sign_in(client, people.hutang_clerk)
     url = reverse("console:member_enrollments", args=[people.member.pk])
