@@ -9,9 +9,10 @@ from huzhu.portal.views import SESSION_KEY
 
 URL = "/api/v1/members/me/enrollments"
 D = datetime.date
+IN_2022 = D(2021, 11, 1)
 
 
-def sign(member, year=2022, channel="paper", on=D(2021, 11, 1)):
+def sign(member, year=2022, channel="paper", on=IN_2022):
     return services.sign(
         member=member, year=year, channel=channel, signed_on=on, source="console", actor=None
     )
