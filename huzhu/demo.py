@@ -165,6 +165,7 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
         return _day(rng, window.start, window.end)
 
     paid_2021: set[int] = set()
+    to_pay: list[int] = []
     for index, member in enumerate(members):
         if index != 0 and rng.random() >= 0.9:
             continue  # joins in 2022, or never
@@ -178,10 +179,13 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
             actor=None,
         )
         if index == 0 or rng.random() < 0.9:
-            enrollment.mark_paid(enrollment=signed.enrollment, actor=None, reason="批量扣款成功")
+            to_pay.append(signed.enrollment.pk)
             paid_2021.add(member.pk)
         else:
             enrollment.lapse(enrollment=signed.enrollment, actor=None, reason="逾期未缴费")
+    # The bank's deductions come back as one batch: written set-based.
+    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
+    to_pay.clear()
     for index, member in enumerate(members):
         if index != 0 and rng.random() >= 0.85:
             continue  # not (yet) signed for 2022
@@ -207,7 +211,7 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
             continue
         roll = rng.random()
         if roll < 0.6:
-            enrollment.mark_paid(enrollment=signed.enrollment, actor=None, reason="批量扣款成功")
+            to_pay.append(signed.enrollment.pk)
         elif roll < 0.72:
             enrollment.mark_failed(
                 enrollment=signed.enrollment, actor=None, reason=rng.choice(DEBIT_FAILURES)
@@ -220,6 +224,7 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
                 source=SOURCE_OF[channel],
                 on=day + datetime.timedelta(days=rng.randint(1, 20)),
             )
+    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
 
 
 def demo_logins() -> list[str]:
