@@ -3,6 +3,7 @@ hundred members with valid generated ID numbers. Deterministic, so screenshots a
 walk-throughs look the same on every machine."""
 
 import base64
+import datetime
 import random
 from dataclasses import dataclass
 from importlib import resources
@@ -12,11 +13,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts.models import User
 from huzhu.accounts.roles import Role, needs_second_factor
+from huzhu.enrollment import services as enrollment
+from huzhu.enrollment.models import Channel, Source
+from huzhu.members.models import Member
 from huzhu.members.rules import id_check_char
 from huzhu.members.services import MemberInput, create_member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.rules import parse_target_table
 from huzhu.org.services import create_unit, district, import_targets
+from huzhu.policy.selectors import current_policies
 from huzhu.tabular import read_rows
 
 DEMO_PASSWORD = "huzhu-demo-2022"
@@ -112,12 +117,13 @@ def load_demo() -> dict:
                 keys[demo.username] = base64.b32encode(device.bin_key).decode()
         # Most members sit in 湖塘镇 and 牛塘镇, so the access personas have people to see.
         weighted = [g for g in grassroots if g.parent_id in (hutang.pk,)] * 8 + grassroots
+        members = []
         for index in range(MEMBER_COUNT):
             unit = hutang_first if index == 0 else rng.choice(weighted)
             name = rng.choice(SURNAMES) + "".join(
                 rng.choice(GIVEN) for _ in range(rng.randint(1, 2))
             )
-            create_member(
+            member = create_member(
                 actor=None,
                 unit=unit,
                 data=MemberInput(
@@ -129,7 +135,96 @@ def load_demo() -> dict:
                     insurance_scope="other_province" if index % 17 == 5 else "jiangsu",
                 ),
             )
+            members.append(member)
+        load_demo_enrollments(members, rng)
     return {"keys": keys}
+
+
+def _day(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
+    return start + datetime.timedelta(days=rng.randint(0, (end - start).days))
+
+
+SOURCE_OF = {
+    Channel.ONLINE: Source.BANK_NOTICE,
+    Channel.PAPER: Source.ROSTER,
+    Channel.RENEWAL: Source.PORTAL,
+}
+DEBIT_FAILURES = ["余额不足", "账户冻结", "卡片已挂失"]
+
+
+def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
+    """2021: nine in ten members signed (online or on paper) and nine in ten of those paid,
+    the rest lapsed. 2022: most paid members of 2021 renewed, others signed online or on
+    paper; the year is mid-way, so paid, awaiting deduction, failed and revoked all occur.
+    Written through the enrollment services so every row has its history and audit trail.
+    Member 0 (the portal's demo phone) is paid in 2021 and awaiting deduction in 2022."""
+    policies = current_policies()
+
+    def day_in(year: int, channel: str) -> datetime.date:
+        window = policies[year].windows[channel]
+        return _day(rng, window.start, window.end)
+
+    paid_2021: set[int] = set()
+    to_pay: list[int] = []
+    for index, member in enumerate(members):
+        if index != 0 and rng.random() >= 0.9:
+            continue  # joins in 2022, or never
+        channel = Channel.ONLINE if rng.random() < 0.6 else Channel.PAPER
+        signed = enrollment.sign(
+            member=member,
+            year=2021,
+            channel=channel,
+            signed_on=day_in(2021, channel),
+            source=SOURCE_OF[channel],
+            actor=None,
+        )
+        if index == 0 or rng.random() < 0.9:
+            to_pay.append(signed.enrollment.pk)
+            paid_2021.add(member.pk)
+        else:
+            enrollment.lapse(enrollment=signed.enrollment, actor=None, reason="逾期未缴费")
+    # The bank's deductions come back as one batch: written set-based.
+    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
+    to_pay.clear()
+    for index, member in enumerate(members):
+        if index != 0 and rng.random() >= 0.85:
+            continue  # not (yet) signed for 2022
+        if member.pk in paid_2021 and rng.random() < 0.7:
+            channel = Channel.RENEWAL
+        else:
+            channel = Channel.ONLINE if rng.random() < 0.6 else Channel.PAPER
+        day = day_in(2022, channel)
+        if channel == Channel.RENEWAL:
+            signed = enrollment.renew(
+                member=member, year=2022, signed_on=day, source=SOURCE_OF[channel], actor=None
+            )
+        else:
+            signed = enrollment.sign(
+                member=member,
+                year=2022,
+                channel=channel,
+                signed_on=day,
+                source=SOURCE_OF[channel],
+                actor=None,
+            )
+        if index == 0:
+            continue
+        roll = rng.random()
+        if roll < 0.6:
+            to_pay.append(signed.enrollment.pk)
+        elif roll < 0.72:
+            enrollment.mark_failed(
+                enrollment=signed.enrollment, actor=None, reason=rng.choice(DEBIT_FAILURES)
+            )
+        elif roll < 0.8:
+            enrollment.revoke(
+                member=member,
+                year=2022,
+                actor=None,
+                source=SOURCE_OF[channel],
+                on=day + datetime.timedelta(days=rng.randint(1, 20)),
+            )
+    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
 
 
 def demo_logins() -> list[str]:

@@ -1,13 +1,16 @@
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
 
 from huzhu.accounts.models import User
+from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.members.models import Member
 from huzhu.members.rules import clean_id_number
 from huzhu.members.services import reveal_identity
 from huzhu.org.models import Target, Unit
+from huzhu.org.selectors import completed_counts
 
 
 @pytest.mark.django_db
@@ -31,7 +34,41 @@ def test_demo_loads_units_targets_users_and_valid_members_once():
         assert clean_id_number(number) == number
     text = out.getvalue()
     assert "hutang" in text and "huzhu-demo-2022" in text and "13900000000" in text
+    before = Enrollment.objects.count()
+    assert before > 0
     again = io.StringIO()
     call_command("demo", stdout=again)
     assert "已有数据" in again.getvalue()
     assert Unit.objects.filter(kind="organizing").count() == 29
+    assert Enrollment.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_demo_holds_a_mostly_paid_2021_and_a_2022_in_every_state_and_channel():
+    call_command("demo", stdout=io.StringIO())
+    members = Member.objects.count()
+    by_2021 = Counter(Enrollment.objects.filter(year=2021).values_list("state", flat=True))
+    assert sum(by_2021.values()) >= members * 0.8
+    assert by_2021[State.PAID] >= sum(by_2021.values()) * 0.8
+    assert set(by_2021) <= {State.PAID, State.LAPSED}
+    by_2022 = Counter(Enrollment.objects.filter(year=2022).values_list("state", flat=True))
+    for state in (State.AUTHORIZED, State.PAID, State.FAILED, State.REVOKED):
+        assert by_2022[state] > 0, state
+    channels = Counter(
+        Authorization.objects.filter(enrollment__year=2022).values_list("channel", flat=True)
+    )
+    assert {"online", "paper", "renewal"} <= set(channels)
+    # Every renewal of 2022 stands on a paid 2021 in the same units (SPEC E4).
+    renewed = Enrollment.objects.filter(year=2022, authorizations__channel="renewal")
+    for row in renewed:
+        last = Enrollment.objects.get(member=row.member_id, year=2021)
+        assert last.state == State.PAID
+        assert last.grassroots_union_id == row.grassroots_union_id
+    # The dashboard's completed counts are the paid enrollments.
+    assert sum(completed_counts(year=2022).values()) == by_2022[State.PAID]
+    # The portal's demo phone has a paid 2021 and a 2022 awaiting deduction.
+    first = Member.objects.order_by("pk")[0]
+    assert dict(first.enrollments.values_list("year", "state")) == {
+        2021: State.PAID,
+        2022: State.AUTHORIZED,
+    }

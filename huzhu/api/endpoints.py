@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
 from huzhu import ratelimit
-from huzhu.api import bank_schema, calculator_schema
+from huzhu.api import bank_schema, calculator_schema, member_enrollments
 from huzhu.api.calculator_schema import MAX_BODY_BYTES, MAX_CASES
 from huzhu.audit.services import client_ip
 from huzhu.bank import adapters
@@ -172,3 +172,13 @@ def bank_notice(request: HttpRequest):
     if received.enrollment is not None:
         answer["enrollment_state"] = received.enrollment.state
     return _json(answer, 200)
+
+
+@api.get(
+    "/members/me/enrollments",
+    summary="The signed-in members' enrollments",
+    description=member_enrollments.DESCRIPTION,
+    response={200: member_enrollments.MyEnrollments, 401: member_enrollments.ApiError},
+)
+def my_enrollments(request: HttpRequest):
+    return member_enrollments.my_enrollments(request)

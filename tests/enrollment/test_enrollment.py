@@ -576,3 +576,25 @@ def test_e3_an_unknown_channel_or_source_is_refused(people):
         )
     assert error.value.message == "未知的签约来源：fax。"
     assert not Enrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_e2_mark_paid_many_writes_each_change_and_audit_row_and_refuses_a_final_state(
+    people,
+):
+    first = sign(people.member).enrollment
+    second = sign(people.other_member).enrollment
+    assert services.mark_paid_many(enrollment_ids=[first.pk, second.pk], actor=None) == 2
+    for row in (first, second):
+        row.refresh_from_db()
+        assert row.state == State.PAID
+        assert list(row.changes.values_list("from_state", "to_state"))[-1] == ("authorized", "paid")
+        assert AuditEvent.objects.filter(
+            action=Action.ENROLLMENT_STATE, object_id=str(row.pk)
+        ).exists()
+    lapsed = sign(people.member, year=2021, on=IN_2021).enrollment
+    services.lapse(enrollment=lapsed, actor=None)
+    with pytest.raises(EnrollmentError):
+        services.mark_paid_many(enrollment_ids=[lapsed.pk], actor=None)
+    lapsed.refresh_from_db()
+    assert lapsed.state == State.LAPSED
