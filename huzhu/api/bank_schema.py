@@ -1,6 +1,9 @@
 """The OpenAPI description of POST /api/v1/bank/notices (SPEC §7a), written by hand: the
 body is read raw, because the signature covers its exact bytes."""
 
+# A signing notice is under 2 KB; anything past this is refused before it is read or HMAC'd.
+MAX_BODY_BYTES = 64 * 1024
+
 _ERROR = {
     "type": "object",
     "required": ["code", "message"],
@@ -79,6 +82,11 @@ RESPONSES = {
         "Accepted, or the same notice_id again (duplicate: nothing changed).",
     ),
     "401": _json(_ERROR, "Missing or wrong signature, or a stale timestamp."),
+    "413": _json(
+        _ERROR,
+        f"The body is larger than {MAX_BODY_BYTES // 1024} KiB; refused before it is read "
+        "or its signature checked.",
+    ),
     "409": _json(_ERROR, "Refused by the rules (kept for follow-up); message in Chinese."),
     "422": _json(
         {

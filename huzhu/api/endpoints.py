@@ -148,6 +148,17 @@ def calculator(request: HttpRequest):
     return _json(answer, 200)
 
 
+def _notice_too_large() -> JsonResponse:
+    return _json(
+        {
+            "code": "body_too_large",
+            "message": _("The notice is larger than %(size)s KiB.")
+            % {"size": bank_schema.MAX_BODY_BYTES // 1024},
+        },
+        413,
+    )
+
+
 @api.post(
     "/bank/notices",
     summary="Bank notice (SPEC §7a)",
@@ -159,6 +170,12 @@ def calculator(request: HttpRequest):
     },
 )
 def bank_notice(request: HttpRequest):
+    # Refused from the declared length before the body is read and HMAC'd, and again on the
+    # bytes actually read (a declared length may be missing or wrong).
+    if _declared_length(request) > bank_schema.MAX_BODY_BYTES:
+        return _notice_too_large()
+    if len(request.body) > bank_schema.MAX_BODY_BYTES:
+        return _notice_too_large()
     try:
         notice = adapters.default_adapter.verify(request)
     except adapters.Unauthorized as exc:

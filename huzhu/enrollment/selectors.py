@@ -167,6 +167,20 @@ def paid_counts(*, years: list[int] | None = None) -> dict[int, dict[int, int]]:
 PAGE_SIZE = 50
 
 
+# The columns the console's enrollment list shows (console/enrollments.html): the member's
+# name and masked ID number, never their encrypted numbers.
+PAGE_COLUMNS = (
+    "id",
+    "year",
+    "state",
+    "unit_path",
+    "member__name",
+    "member__id_number_masked",
+    "organizing_unit__name",
+    "grassroots_union__name",
+)
+
+
 @dataclass(frozen=True)
 class EnrollmentPage:
     enrollments: list[Enrollment]
@@ -191,7 +205,7 @@ def enrollment_page(
     start = None
     if after is not None:
         start = listing.filter(pk=after).values_list("unit_path", "id").first()
-    rows_qs = listing
+    rows_qs = listing.only(*PAGE_COLUMNS)
     if start is not None:
         columns: list = [Bytewise(F("unit_path")), F("id")]
         rows_qs = listing.filter(rows_after(columns, list(start)))

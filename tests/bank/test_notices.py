@@ -395,3 +395,35 @@ def test_7a_a_revocation_notice_of_a_paid_year_keeps_it_covered(tree):
     authorization = Authorization.objects.get()
     assert not authorization.active
     assert str(authorization.ended_on) == "2022-01-01"
+
+
+@pytest.mark.django_db
+def test_7a_a_notice_over_the_size_cap_answers_413_and_stores_nothing(tree):
+    from huzhu.api.bank_schema import MAX_BODY_BYTES
+
+    body = json.dumps(signing()).encode()
+    body += b" " * (MAX_BODY_BYTES + 1 - len(body))
+    body, headers = simulated_bank.signed_request(body, SECRET)
+    response = Client().post(PATH, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+    assert "KiB" in response.json()["message"]
+    assert not BankNotice.objects.exists()
+    assert not Member.objects.filter(name="赵六").exists()
+
+
+@pytest.mark.django_db
+def test_7a_a_notice_at_the_size_cap_is_not_refused_for_its_size(tree):
+    from huzhu.api.bank_schema import MAX_BODY_BYTES
+
+    body = json.dumps(signing()).encode()
+    body += b" " * (MAX_BODY_BYTES - len(body))
+    assert len(body) == MAX_BODY_BYTES
+    status, answer = send(body)
+    assert (status, answer["status"]) == (200, "accepted")
+    assert BankNotice.objects.count() == 1
+
+
+def test_7a_the_openapi_document_states_the_notice_size_cap(client):
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/bank/notices"]["post"]
+    assert "413" in operation["responses"]

@@ -258,3 +258,17 @@ def test_p2_a_member_outside_every_window_is_told_when_the_next_opens(client, pe
     today(D(2026, 6, 1))
     page = client.get(reverse("portal:enrollments")).content.decode()
     assert "尚未公布" in page
+
+
+@pytest.mark.django_db
+def test_s1_the_list_does_not_read_the_members_encrypted_numbers(client, people, tree):
+    sign_in(client, people.district_admin)
+    sign(add_member(tree.hutang_union, phone="13700009999", union_card="6231660300000000001"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("console:enrollments"), {"year": 2022})
+    assert response.status_code == 200
+    assert response.context["page"].enrollments
+    page_sql = [q["sql"] for q in queries if "enrollment_enrollment" in q["sql"]]
+    assert page_sql
+    assert not any("_encrypted" in sql for sql in page_sql)
+    assert any("id_number_masked" in sql for sql in page_sql)
