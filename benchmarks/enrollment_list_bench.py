@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from load_bench import add_members
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/huzhu_enbench"
@@ -35,52 +37,14 @@ CHANNELS = ["paper", "online", "renewal"]
 
 
 def _add_members(total: int, rng: random.Random) -> int:
-    """Members up to `total`, set-based (the approach of load_bench.py); 95 % under 湖塘镇."""
-    from django.db import transaction
-
-    from huzhu.members import crypto
-    from huzhu.members.models import Member
-    from huzhu.members.rules import id_check_char, mask_card, mask_id_number, mask_phone
-    from huzhu.members.services import repair_member_counts
+    """Members up to `total`, set-based as load_bench.py adds them; 95 % under 湖塘镇."""
     from huzhu.org.models import Unit, UnitKind
 
-    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾蒋蔡"
-    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玲兰志鹏飞晨宇浩然欣怡"
     grassroots = list(Unit.objects.filter(kind=UnitKind.GRASSROOTS).order_by("path"))
     hutang = Unit.objects.get(name="湖塘镇")
     inside = [u for u in grassroots if u.parent_id == hutang.pk]
     outside = [u for u in grassroots if u.parent_id != hutang.pk]
-    to_add = max(0, total - Member.objects.count())
-    batch: list[Member] = []
-    for index in range(to_add):
-        unit = rng.choice(inside if rng.random() < 0.95 else outside)
-        first17 = f"3204121970{index:07d}"
-        id_number = first17 + id_check_char(first17)
-        phone = f"138{index:08d}"
-        card = f"62316690{index:011d}"
-        batch.append(
-            Member(
-                name=rng.choice(surnames) + "".join(rng.choices(given, k=rng.randint(1, 2))),
-                id_number_encrypted=crypto.encrypt(id_number),
-                id_number_hash=crypto.lookup_hash("id", id_number),
-                id_number_masked=mask_id_number(id_number),
-                phone_encrypted=crypto.encrypt(phone),
-                phone_hash=crypto.lookup_hash("phone", phone),
-                phone_masked=mask_phone(phone),
-                union_card_encrypted=crypto.encrypt(card),
-                union_card_hash=crypto.lookup_hash("card", card),
-                union_card_masked=mask_card(card),
-                unit=unit,
-                unit_path=unit.path,
-                employer_name=unit.name.removesuffix("工会"),
-            )
-        )
-        if len(batch) == 10_000 or index == to_add - 1:
-            with transaction.atomic():
-                Member.objects.bulk_create(batch, batch_size=500)
-            batch = []
-    repair_member_counts()
-    return to_add
+    return add_members(total, rng, lambda: rng.choice(inside if rng.random() < 0.95 else outside))
 
 
 def _enroll_everyone(rng: random.Random) -> int:

@@ -28,8 +28,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,38 +118,24 @@ def measure(port: int, page: Page, clients: int, seconds: float) -> Result:
 # --- preparing a database ------------------------------------------------------------
 
 
-def prepare(members: int) -> dict:
-    """Inside Django (a subprocess with the run's environment): add members up to
-    `members`, and return the cookies and addresses the pages need."""
-    import django
+def add_members(total: int, rng: random.Random, pick_unit: Callable[[], Any]) -> int:
+    """Inside Django: members up to `total`, written set-based (bulk_create in batches) with
+    their numbers encrypted, hashed and masked as the services would; `pick_unit` chooses
+    each member's grassroots union. The kept per-unit counts are set from the members
+    afterwards, since these rows bypass the services. Returns how many were added."""
+    from django.db import transaction
 
-    django.setup()
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.db import connection, transaction
-    from django.db.models import F
-    from django.test import Client
-
-    from huzhu.accounts.models import User
     from huzhu.members import crypto
     from huzhu.members.models import Member
     from huzhu.members.rules import id_check_char, mask_card, mask_id_number, mask_phone
     from huzhu.members.services import repair_member_counts
-    from huzhu.org.models import Unit, UnitKind
-    from huzhu.org.paths import Bytewise
-    from huzhu.portal.views import SESSION_KEY
 
-    rng = random.Random(7)
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾蒋蔡"
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玲兰志鹏飞晨宇浩然欣怡"
-    grassroots = list(Unit.objects.filter(kind=UnitKind.GRASSROOTS).order_by("path"))
-    hutang = Unit.objects.get(name="湖塘镇")
-    # As the demo: most members in 湖塘镇, so its admin's pages hold the most.
-    weighted = [u for u in grassroots if u.parent_id == hutang.pk] * 8 + grassroots
-    to_add = max(0, members - Member.objects.count())
-    started = time.perf_counter()
+    to_add = max(0, total - Member.objects.count())
     batch: list[Member] = []
     for index in range(to_add):
-        unit = rng.choice(weighted)
+        unit = pick_unit()
         first17 = f"3204121970{index:07d}"
         id_number = first17 + id_check_char(first17)
         phone = f"138{index:08d}"
@@ -173,8 +161,34 @@ def prepare(members: int) -> dict:
             with transaction.atomic():
                 Member.objects.bulk_create(batch, batch_size=500)
             batch = []
-    # The rows above bypassed the services: the kept counts are set from the members.
     repair_member_counts()
+    return to_add
+
+
+def prepare(members: int) -> dict:
+    """Inside Django (a subprocess with the run's environment): add members up to
+    `members`, and return the cookies and addresses the pages need."""
+    import django
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.db.models import F
+    from django.test import Client
+
+    from huzhu.accounts.models import User
+    from huzhu.members.models import Member
+    from huzhu.org.models import Unit, UnitKind
+    from huzhu.org.paths import Bytewise
+    from huzhu.portal.views import SESSION_KEY
+
+    rng = random.Random(7)
+    grassroots = list(Unit.objects.filter(kind=UnitKind.GRASSROOTS).order_by("path"))
+    hutang = Unit.objects.get(name="湖塘镇")
+    # As the demo: most members in 湖塘镇, so its admin's pages hold the most.
+    weighted = [u for u in grassroots if u.parent_id == hutang.pk] * 8 + grassroots
+    started = time.perf_counter()
+    to_add = add_members(members, rng, lambda: rng.choice(weighted))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     load_seconds = time.perf_counter() - started
