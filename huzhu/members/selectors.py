@@ -201,8 +201,6 @@ def member_page(
     # Going back, the cursor's own row follows the page.
     has_next = len(rows) > PAGE_SIZE or (backwards and has_previous)
     shown = rows[:PAGE_SIZE]
-    # Going back, the cursor's own row follows the page.
-    has_next = len(rows) > PAGE_SIZE or (backwards and has_previous)
     if search.kind == SearchKind.ALL:
         count, capped = member_count(user=user), False
     elif has_next or has_previous:
