@@ -9,13 +9,13 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from huzhu.dates import scheme_date
+
 MAX_SKEW_SECONDS = 300
 TIMESTAMP_HEADER = "X-Huzhu-Timestamp"
 SIGNATURE_HEADER = "X-Huzhu-Signature"
@@ -53,7 +53,7 @@ class Notice:
     @property
     def shanghai_date(self) -> datetime.date:
         """The day that decides the window (SPEC §7a): Shanghai's, not the arrival's."""
-        return self.occurred_at.astimezone(SHANGHAI).date()
+        return scheme_date(self.occurred_at)
 
 
 class NoticeAdapter(Protocol):

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.urls import resolve
 
-from huzhu.bank.adapters import SHANGHAI, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from huzhu.bank.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from huzhu.dates import SCHEME_ZONE
 
 PATH = "/api/v1/bank/notices"
 
@@ -33,8 +34,8 @@ def occurred_at(today: datetime.date, now: datetime.datetime | None = None) -> s
     """The moment the bank records: the given scheme day at the current Shanghai time of day,
     ISO 8601 with its +08:00 offset. The day comes from the caller's calendar (`scheme_today`)
     so a test that fixes the day fixes the notice's window date too."""
-    clock = (now or datetime.datetime.now(SHANGHAI)).astimezone(SHANGHAI)
-    moment = datetime.datetime.combine(today, clock.time().replace(microsecond=0), SHANGHAI)
+    clock = (now or datetime.datetime.now(SCHEME_ZONE)).astimezone(SCHEME_ZONE)
+    moment = datetime.datetime.combine(today, clock.time().replace(microsecond=0), SCHEME_ZONE)
     return moment.isoformat()
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from huzhu.bank import simulated_bank
 from huzhu.bank.models import BankNotice, Outcome
+from huzhu.dates import scheme_date
 from huzhu.enrollment import services
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, Source, State
 from huzhu.portal.views import SESSION_KEY
@@ -65,7 +66,7 @@ def test_e3_a_member_signs_up_online_through_the_simulated_bank(client, people, 
     notice = BankNotice.objects.get(member=member)
     assert notice.outcome == Outcome.ACCEPTED
     assert notice.enrollment == enrollment
-    assert notice.occurred_at.astimezone(simulated_bank.SHANGHAI).date() == IN_2022
+    assert scheme_date(notice.occurred_at) == IN_2022
     assert notice.body_masked["member"]["union_card"] != "6231660000000000001"
 
     page = client.get(reverse("portal:enrollments")).content.decode()

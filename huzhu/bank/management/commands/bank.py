@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from huzhu.bank import simulated_bank
-from huzhu.bank.adapters import SHANGHAI
+from huzhu.dates import SCHEME_ZONE
 
 
 class Command(BaseCommand):
@@ -36,7 +36,8 @@ class Command(BaseCommand):
         sub.add_argument("--scope", default="jiangsu", choices=["jiangsu", "other_province"])
 
     def handle(self, *args, verb, **o):
-        occurred = o["occurred_at"] or datetime.datetime.now(SHANGHAI).isoformat(timespec="seconds")
+        now = datetime.datetime.now(SCHEME_ZONE)
+        occurred = o["occurred_at"] or now.isoformat(timespec="seconds")
         notice = simulated_bank.signing_notice(
             year=o["year"],
             occurred_at=occurred,
