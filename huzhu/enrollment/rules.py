@@ -3,6 +3,7 @@ renewal (E4) and eligibility (M6). No database writes here."""
 
 import datetime
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from huzhu.enrollment.models import Channel, State
@@ -44,7 +45,8 @@ def check_transition(current: str, new: str) -> None:
 
 
 def chinese_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date as the pages write dates (the locale's DATE_FORMAT: 2020年9月29日)."""
+    return formats.date_format(day)
 
 
 def channel_title(channel: str) -> str:
