@@ -106,6 +106,22 @@ def check_window(
     )
 
 
+def check_paper_for_new_member(
+    *, policy: Policy | None, channel: str, paid_last_year: bool
+) -> None:
+    """2021 notice (新参保纸质签约授权): where the policy says so, paper signing is for members
+    who were not in the previous year's scheme; those who were renew instead."""
+    if channel == Channel.PAPER and policy is not None and policy.paper_new_members_only:
+        if paid_last_year:
+            raise EnrollmentError(
+                "paper_for_new_members",
+                _(
+                    "Paper signing this year is for new members only; a member paid last "
+                    "year signs by renewal (or online)."
+                ),
+            )
+
+
 def check_eligibility(
     *, has_card: bool, card_of_other: bool, has_basic_insurance: bool, has_organizing_unit: bool
 ) -> None:

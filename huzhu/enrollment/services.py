@@ -179,6 +179,14 @@ def sign(
             day=signed_on,
             prior_channel=active.channel if active is not None else None,
         )
+        if channel == Channel.PAPER and policy is not None and policy.paper_new_members_only:
+            rules.check_paper_for_new_member(
+                policy=policy,
+                channel=channel,
+                paid_last_year=Enrollment.objects.filter(
+                    member=member, year=year - 1, state=State.PAID
+                ).exists(),
+            )
         if enrollment.state == State.LAPSED:
             raise EnrollmentError(
                 "lapsed", _("This year's enrollment has lapsed: signing is closed.")

@@ -152,6 +152,14 @@ def facts(document: dict) -> list[Fact]:
             _("Online after paper until"),
             _date(value),
         )
+    value = take("enrollment.paper_new_members_only")
+    if value is not None:
+        add(
+            "enrollment.paper_new_members_only",
+            enrollment,
+            _("Paper signing for new members only"),
+            _("Yes") if value else _("No"),
+        )
     value = take("payment.deadline")
     if value is not None:
         add("payment.deadline", enrollment, _("Payment deadline"), _date(value))

@@ -120,6 +120,8 @@ class Policy:
     work_injury: WorkInjury | None
     general_exclusions: dict[str, str]
     critical_illness_exclusions: dict[str, str]
+    # Paper signing only for members not paid in the previous year (2021 notice: 新参保纸质签约).
+    paper_new_members_only: bool = False
     # The PolicyVersion row this was parsed from (set by the selectors); None for a policy
     # read straight from a file.
     version_id: int | None = None
@@ -288,6 +290,9 @@ def parse_policy(data: dict, source: str) -> Policy:
         if "online_after_paper_until" in enrollment
         else None
     )
+    paper_new_only = enrollment.get("paper_new_members_only", False)
+    if not isinstance(paper_new_only, bool):
+        r.fail("enrollment.paper_new_members_only", "must be true or false")
     payment = r.table(data, "payment", "payment")
     attempts = r.get(payment, "max_attempts", "payment.max_attempts", int)
     if attempts < 1:
@@ -306,6 +311,7 @@ def parse_policy(data: dict, source: str) -> Policy:
         coverage=coverage,
         windows=windows,
         online_after_paper_until=late,
+        paper_new_members_only=paper_new_only is True,
         payment_deadline=r.date(payment, "deadline", "payment.deadline"),
         max_attempts=attempts,
         hospitalization=_hospitalization(r, data) if "hospitalization" in data else None,

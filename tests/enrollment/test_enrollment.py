@@ -211,6 +211,44 @@ def test_p3_the_late_online_days_are_only_for_paper_and_renewal_signers(people):
 
 
 @pytest.mark.django_db
+def test_p3_2021_paper_signing_is_for_members_not_paid_in_2020(people, tree):
+    # 2021 notice, 新参保纸质签约授权: "未参加2020年度互助保障的职工"; the others renew.
+    Enrollment.objects.create(
+        member=people.member,
+        year=2020,
+        organizing_unit=tree.hutang,
+        grassroots_union=tree.hutang_union,
+        unit_path=tree.hutang_union.path,
+        state=State.PAID,
+    )
+    with pytest.raises(EnrollmentError) as error:
+        sign(people.member, year=2021, channel="paper", on=IN_2021)
+    assert error.value.code == "paper_for_new_members"
+    assert "续保签约" in error.value.message
+    assert not Enrollment.objects.filter(year=2021).exists()
+    renewed = services.renew(
+        member=people.member, year=2021, actor=None, source="console", signed_on=IN_2021
+    )
+    assert renewed.authorization.channel == "renewal"
+    # 2022 has no such rule: a member paid in 2021 may sign on paper.
+    services.mark_paid(enrollment=renewed.enrollment, actor=None)
+    assert sign(people.member, year=2022, channel="paper").created
+
+
+@pytest.mark.django_db
+def test_p3_2021_paper_signing_is_open_to_a_member_whose_2020_enrollment_was_not_paid(people, tree):
+    Enrollment.objects.create(
+        member=people.member,
+        year=2020,
+        organizing_unit=tree.hutang,
+        grassroots_union=tree.hutang_union,
+        unit_path=tree.hutang_union.path,
+        state=State.LAPSED,
+    )
+    assert sign(people.member, year=2021, channel="paper", on=IN_2021).created
+
+
+@pytest.mark.django_db
 def test_e3_a_year_without_policy_is_refused(people):
     with pytest.raises(EnrollmentError) as error:
         sign(people.member, year=2030, on=D(2029, 11, 1))
