@@ -2,7 +2,9 @@
 
 import hmac
 import math
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -498,6 +500,11 @@ EDITABLE_FIELDS = (
 # A member may have this many correction requests waiting at once.
 OPEN_CORRECTIONS_PER_MEMBER = 5
 CORRECTION_TEXT_MAX = 200
+# A full ID number or mobile number inside a correction's free text, once spaces, dashes and
+# full-width digits are set aside: the text is shown in clear to staff, so it must not carry
+# full numbers (SPEC S2); the union checks the documents instead.
+FULL_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
+FULL_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 REASON_MAX = 200
 
 
@@ -744,6 +751,11 @@ class CorrectionError(Exception):
         self.status = status
 
 
+def _has_full_number(text: str) -> bool:
+    digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text))
+    return bool(FULL_ID_IN_TEXT.search(digits) or FULL_MOBILE_IN_TEXT.search(digits))
+
+
 def request_correction(*, member: Member, field: str, text: str, request=None) -> CorrectionRequest:
     """A member asks their union to correct a detail (from the portal). At most
     OPEN_CORRECTIONS_PER_MEMBER wait at once."""
@@ -758,6 +770,11 @@ def request_correction(*, member: Member, field: str, text: str, request=None) -
             "n": CORRECTION_TEXT_MAX,
             "count": len(text),
         }
+    elif _has_full_number(text):
+        errors["text"] = _(
+            "Description: do not write a full ID number or mobile number here; your union "
+            "will check the documents."
+        )
     if errors:
         raise CorrectionError(errors)
     with transaction.atomic():
