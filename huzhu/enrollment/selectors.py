@@ -22,7 +22,7 @@ from django.http import Http404
 from huzhu.accounts.access import scope_path
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
 from huzhu.members.models import Member
-from huzhu.org.models import Unit
+from huzhu.org.models import Unit, UnitKind
 from huzhu.org.paths import Bytewise, rows_after, starts_with
 
 
@@ -248,3 +248,43 @@ def own_enrollment(*, members: list[Member], pk: int) -> Enrollment:
     if found is None:
         raise Http404
     return found
+
+
+# --- online signers held under an organizing unit (SPEC §7a) -------------------------------
+
+HELD_LIMIT = 200
+
+
+def _held(*, user) -> QuerySet[Member]:
+    """Members held directly under an organizing unit of the user's scope: a grassroots
+    clerk's subtree holds none of them."""
+    return Member.objects.filter(
+        starts_with("unit_path", scope_path(user)), unit__kind=UnitKind.ORGANIZING
+    )
+
+
+def held_count(*, user) -> int:
+    return _held(user=user).count()
+
+
+def held_members(*, user, ids: list[int] | None = None) -> list[Member]:
+    """The held members (oldest first), each with its latest enrollment's year and state
+    and the date of its latest signing, in one query."""
+    latest = Enrollment.objects.filter(member=OuterRef("pk")).order_by("-year")
+    found = (
+        _held(user=user)
+        .select_related("unit")
+        .annotate(
+            enrollment_year=Subquery(latest.values("year")[:1]),
+            enrollment_state=Subquery(latest.values("state")[:1]),
+            signed_on=Subquery(
+                Authorization.objects.filter(enrollment__member=OuterRef("pk"))
+                .order_by("-signed_on", "-id")
+                .values("signed_on")[:1]
+            ),
+        )
+        .order_by("unit_path", "id")
+    )
+    if ids is not None:
+        found = found.filter(pk__in=ids)
+    return list(found[:HELD_LIMIT])

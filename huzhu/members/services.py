@@ -521,6 +521,10 @@ class MemberUpdate:
     insurance_scope: str = InsuranceScope.JIANGSU
 
 
+class NothingChanged(MemberError):
+    """An edit that changes nothing."""
+
+
 def _actor_label(actor: Actor) -> str:
     return actor.get_username() if actor is not None else "system"
 
@@ -536,11 +540,13 @@ def update_member(
     data: MemberUpdate,
     request=None,
     correction: CorrectionRequest | None = None,
+    label: str = "",
 ) -> MemberChange:
     """Change a member's details: the same checks as a registration (rules.py; the union
     card held by no other member, with the same answers in and out of scope), one history
     row with numbers masked, one audit row. `correction`: an open request of this member
-    that the change answers; it is marked confirmed in the same transaction."""
+    that the change answers; it is marked confirmed in the same transaction. `label`: who
+    the history names when the change comes from no user (a bank notice); else the user."""
     cleaned: dict[str, str] = {}
     errors: dict[str, str] = {}
     checks: dict[str, tuple[Callable[[str], str], str]] = {"name": (clean_name, data.name)}
@@ -591,7 +597,7 @@ def update_member(
                     raise MemberError({NON_FIELD: _("This correction request is no longer open.")})
             changes = _changes(current, cleaned, numbers, data, employer)
             if not changes:
-                raise MemberError({NON_FIELD: _("Nothing was changed.")})
+                raise NothingChanged({NON_FIELD: _("Nothing was changed.")})
             current.name = cleaned["name"]
             current.employer_name = employer
             current.has_basic_insurance = data.has_basic_insurance
@@ -605,7 +611,7 @@ def update_member(
                 kind=ChangeKind.EDIT,
                 changes=changes,
                 actor_user=actor,
-                actor_label=_actor_label(actor),
+                actor_label=(label or _actor_label(actor))[:150],
                 correction=correction,
                 created_at=now,
             )
@@ -615,7 +621,9 @@ def update_member(
                 actor=actor,
                 target=current,
                 request=request,
-                summary=f"{summary}: " + "、".join(str(c["label"]) for c in changes),
+                summary=(f"{label} " if label else "")
+                + f"{summary}: "
+                + "、".join(str(c["label"]) for c in changes),
                 data={"change": change.pk, "changes": changes},
             )
             if correction is not None:
