@@ -449,6 +449,12 @@ def assign_held(*, actor: User, member_ids: list[int], union: Unit, request=None
             }
         )
     with transaction.atomic():
+        # Locked and checked again: an assignment of the same members meanwhile wins.
+        still = Member.objects.select_for_update().filter(
+            pk__in=[m.pk for m in held], unit_id=town.pk
+        )
+        if len(still.values_list("pk", flat=True)) != len(held):
+            raise MemberError({"members": _("Choose members waiting for a grassroots union.")})
         for member in held:
             move_member(actor=actor, member=member, unit=union, request=request)
         filled = Enrollment.objects.filter(
