@@ -20,7 +20,7 @@ from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
 from huzhu.jobs import kinds
 from huzhu.jobs.services import start_job
-from huzhu.members.services import request_correction
+from huzhu.members.services import MemberInput, create_member, request_correction
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
@@ -74,6 +74,9 @@ MATRIX = [
     ("POST", "console:correction_refuse", "correction",
                                             (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:enrollments", None,    (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:held", None,           (302, 200, 403, 200, 200, 403, 403, 302, 302)),
+    # The payload names a member held under 湖塘镇 and 湖塘镇's first union.
+    ("POST", "console:held", None,          (302, 302, 403, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:member_enrollments", "member",
                                             (302, 200, 200, 404, 200, 200, 200, 302, 302)),
     ("POST", "console:member_enrollments", "member",
@@ -178,6 +181,19 @@ def _payload(name, tree, people):
         return {"unit": tree.hutang_union_b.pk}
     if name == "console:correction_refuse":
         return {"reason": "与身份证一致"}
+    if name == "console:held":
+        held = create_member(
+            actor=None,
+            unit=tree.hutang,
+            data=MemberInput(
+                name="赵六",
+                id_number=make_id_number("19880808"),
+                phone="13600001234",
+                union_card="6231660000000007777",
+            ),
+            holding=True,
+        )
+        return {"member": [held.pk], "unit": tree.hutang_union.pk}
     if name == "portal:correction":
         return {"member": people.member.pk, "field": "phone", "text": "手机号换了"}
     if name == "console:users":
@@ -263,8 +279,9 @@ def test_s1_each_persona_gets_the_expected_answer(
         response = client.get(url)
         assert response.status_code == status, (name, persona)
         return
+    payload = _payload(name, tree, people)
     before = _table_counts()
-    response = client.post(url, _payload(name, tree, people))
+    response = client.post(url, payload)
     assert response.status_code == status, (name, persona)
     if not _is_allowed_write(name, persona):
         assert _table_counts() == before, f"{persona} changed data through {name}"
@@ -278,6 +295,7 @@ def _is_allowed_write(name, persona):
         "console:member_new": editors,
         "console:member_edit": {"hutang_admin", "hutang_clerk", "district_admin"},
         "console:member_move": {"hutang_admin", "district_admin"},
+        "console:held": {"hutang_admin", "district_admin"},
         "console:correction_refuse": {"hutang_admin", "hutang_clerk", "district_admin"},
         "portal:correction": {"member"},
         "console:member_enrollments": {"hutang_admin", "hutang_clerk", "district_admin"},

@@ -74,6 +74,12 @@ def can_manage_users(role: str) -> bool:
     return role == Role.DISTRICT_ADMIN
 
 
+def can_assign_held(role: str) -> bool:
+    """Assign online signers held under an organizing unit to a grassroots union (SPEC §7a):
+    the admins whose scope holds organizing units."""
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
+
+
 def can_correct_units(role: str) -> bool:
     """Rename, move, deactivate and reactivate units: the district admin only."""
     return role == Role.DISTRICT_ADMIN

@@ -67,6 +67,7 @@ class Action(models.TextChoices):
     ENROLLMENT_RENEW = "enrollment.renew", _("enrollment renewed")
     ENROLLMENT_REVOKE = "enrollment.revoke", _("authorization revoked")
     ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
+    ENROLLMENT_ASSIGN = "enrollment.assign", _("held online signers assigned to a union")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

@@ -20,7 +20,14 @@ from huzhu.enrollment.rules import EnrollmentError
 from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.members.rules import InvalidValue, clean_id_number
-from huzhu.members.services import MemberError, MemberInput, create_member
+from huzhu.members.services import (
+    MemberError,
+    MemberInput,
+    MemberUpdate,
+    NothingChanged,
+    create_member,
+    update_member,
+)
 from huzhu.org.models import Unit, UnitKind
 
 SECRET_FIELDS = ("id_number", "phone", "union_card")
@@ -77,6 +84,54 @@ def _organizing_unit(town: str) -> Unit:
     return unit
 
 
+def _update_from_notice(notice: Notice, member: Member) -> None:
+    """A signing of a known member: the details the bank form carries replace the record's
+    where they differ (name, phone, union card, employer, insurance), with a history row
+    naming the notice. The unit stays: the form's town is what the member typed, the union
+    keeps the member where it placed them (docs/decisions.md)."""
+    person = notice.member
+    try:
+        update_member(
+            actor=None,
+            member=member,
+            label=_("Bank notice %(id)s") % {"id": notice.notice_id},
+            data=MemberUpdate(
+                name=person["name"],
+                phone=person["phone"],
+                union_card=person["union_card"],
+                employer_name=person["employer"],
+                has_basic_insurance=person["has_basic_insurance"],
+                insurance_scope=person["insurance_scope"],
+            ),
+        )
+    except NothingChanged:
+        return
+    except MemberError as exc:
+        if "union_card" in exc.errors:
+            # SPEC M4, M6: the card is another member's (the message would name them).
+            raise EnrollmentError(
+                "card_of_other_member", _("This union card belongs to another member.")
+            ) from exc
+        first = next(iter(exc.errors.values()), "")
+        raise EnrollmentError("invalid_member", str(first)) from exc
+
+
+def _note_other_town(notice: Notice, member: Member) -> None:
+    """A known member whose notice names another town than their organizing unit is signed
+    where they are; the accepted notice keeps the difference for the union to follow up."""
+    place = enrollment_services.placement_of(member)
+    town = notice.member["town"]
+    if place.organizing_unit is None or place.organizing_unit.name == town:
+        return
+    BankNotice.objects.filter(notice_id=notice.notice_id).update(
+        code="other_town",
+        message=(
+            _("The notice names %(town)s; the member stays in %(unit)s.")
+            % {"town": town, "unit": place.organizing_unit.name}
+        )[:300],
+    )
+
+
 def _signing(notice: Notice) -> tuple[Member, Enrollment]:
     person = notice.member
     # SPEC M6: a "no" on the bank form is refused before anything is written.
@@ -87,7 +142,10 @@ def _signing(notice: Notice) -> tuple[Member, Enrollment]:
         has_organizing_unit=True,
     )
     member = _find_member(person["id_number"])
-    if member is None:
+    if member is not None:
+        _update_from_notice(notice, member)
+        _note_other_town(notice, member)
+    else:
         # The bank form names the town and the employer, not the grassroots union: the new
         # member is held under the organizing unit until its admin assigns a union.
         town = _organizing_unit(person["town"])

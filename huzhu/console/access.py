@@ -58,4 +58,5 @@ def console_context(request):
         "can_view_full_identity": roles.can_view_full_identity(role),
         "can_edit_members": roles.can_edit_members(role),
         "can_manage_users": roles.can_manage_users(role),
+        "can_assign_held": roles.can_assign_held(role),
     }

@@ -14,6 +14,7 @@ from huzhu.console import views_member_records, views_targets
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberForm, UnitForm
 from huzhu.dates import scheme_today
+from huzhu.enrollment import selectors as enrollment_selectors
 from huzhu.http import no_store
 from huzhu.members import selectors as member_selectors
 from huzhu.members.services import (
@@ -54,6 +55,8 @@ def dashboard(request):
         "member_count": member_selectors.member_count(user=request.user),
         "chart": _chart([r for r in figures.rows if r.target]),
     }
+    if roles.can_assign_held(request.user.role):
+        context["held_count"] = enrollment_selectors.held_count(user=request.user)
     return render(request, "console/dashboard.html", context)
 
 

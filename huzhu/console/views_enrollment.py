@@ -59,6 +59,7 @@ def enrollments(request):
         channel=channel,
         unit=unit,
         after=_int(request.GET.get("after")),
+        before=_int(request.GET.get("before")),
     )
     query = "&".join(
         f"{k}={v}"

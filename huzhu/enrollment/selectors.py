@@ -22,8 +22,8 @@ from django.http import Http404
 from huzhu.accounts.access import scope_path
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
 from huzhu.members.models import Member
-from huzhu.org.models import Unit
-from huzhu.org.paths import Bytewise, rows_after, starts_with
+from huzhu.org.models import Unit, UnitKind
+from huzhu.org.paths import Bytewise, rows_after, rows_before, starts_with
 
 
 def in_scope(*, user) -> Q:
@@ -184,9 +184,14 @@ PAGE_COLUMNS = (
 @dataclass(frozen=True)
 class EnrollmentPage:
     enrollments: list[Enrollment]
-    # Keyset cursor: the enrollment the next page starts after (None on the last page).
+    # Keyset cursors: the enrollment the next page starts after, or the previous page ends
+    # before; None when there is no such page.
     next_after: int | None
-    has_previous: bool
+    previous_before: int | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_before is not None
 
 
 def enrollment_page(
@@ -197,25 +202,47 @@ def enrollment_page(
     channel: str | None = None,
     unit: Unit | None = None,
     after: int | None = None,
+    before: int | None = None,
 ) -> EnrollmentPage:
     """One page of a year's enrollments in the user's scope, in (unit_path, id) order, read
-    from a keyset: two queries whatever the page (the cursor's row, then the page). A cursor
-    outside the list is ignored: the first page is shown."""
+    from a keyset: two queries whatever the page and the direction (the cursor's row, then
+    the page). `after`/`before`: the enrollment the page starts after (ends before). A
+    cursor outside the list is ignored: the first page is shown."""
     listing = enrollments_for(user=user, year=year, state=state, channel=channel, unit=unit)
+    cursor = after if after is not None else before
     start = None
-    if after is not None:
-        start = listing.filter(pk=after).values_list("unit_path", "id").first()
-    rows_qs = listing.only(*PAGE_COLUMNS)
-    if start is not None:
-        columns: list = [Bytewise(F("unit_path")), F("id")]
-        rows_qs = listing.filter(rows_after(columns, list(start)))
-    rows = list(rows_qs[: PAGE_SIZE + 1])
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    if cursor is not None:
+        start = listing.filter(pk=cursor).values_list("unit_path", "id").first()
+    backwards = start is not None and after is None
+    forwards = listing.only(*PAGE_COLUMNS)
+    columns: list = [Bytewise(F("unit_path")), F("id")]
+    has_previous = start is not None
+    if start is None:
+        rows = list(forwards[: PAGE_SIZE + 1])
+    elif backwards:
+        earlier = forwards.filter(rows_before(columns, list(start))).order_by(
+            *[c.desc() for c in columns]
+        )
+        rows = list(earlier[: PAGE_SIZE + 1])
+        if len(rows) > PAGE_SIZE:
+            rows = rows[:PAGE_SIZE][::-1]
+        elif len(rows) == PAGE_SIZE:
+            # Exactly one page before the cursor: it is the first page.
+            rows, has_previous = rows[::-1], False
+        else:
+            # Fewer than a page before the cursor (rows came or went meanwhile): the whole
+            # first page rather than a short one, for one more query.
+            rows, has_previous = list(forwards[: PAGE_SIZE + 1]), False
+            backwards = False
+    else:
+        rows = list(forwards.filter(rows_after(columns, list(start)))[: PAGE_SIZE + 1])
+    # Going back, the cursor's own row follows the page.
+    has_next = len(rows) > PAGE_SIZE or backwards
+    shown = rows[:PAGE_SIZE]
     return EnrollmentPage(
-        enrollments=rows,
-        next_after=rows[-1].pk if more and rows else None,
-        has_previous=start is not None,
+        enrollments=shown,
+        next_after=shown[-1].pk if has_next and shown else None,
+        previous_before=shown[0].pk if has_previous and shown else None,
     )
 
 
@@ -248,3 +275,43 @@ def own_enrollment(*, members: list[Member], pk: int) -> Enrollment:
     if found is None:
         raise Http404
     return found
+
+
+# --- online signers held under an organizing unit (SPEC §7a) -------------------------------
+
+HELD_LIMIT = 200
+
+
+def _held(*, user) -> QuerySet[Member]:
+    """Members held directly under an organizing unit of the user's scope: a grassroots
+    clerk's subtree holds none of them."""
+    return Member.objects.filter(
+        starts_with("unit_path", scope_path(user)), unit__kind=UnitKind.ORGANIZING
+    )
+
+
+def held_count(*, user) -> int:
+    return _held(user=user).count()
+
+
+def held_members(*, user, ids: list[int] | None = None) -> list[Member]:
+    """The held members (oldest first), each with its latest enrollment's year and state
+    and the date of its latest signing, in one query."""
+    latest = Enrollment.objects.filter(member=OuterRef("pk")).order_by("-year")
+    found = (
+        _held(user=user)
+        .select_related("unit")
+        .annotate(
+            enrollment_year=Subquery(latest.values("year")[:1]),
+            enrollment_state=Subquery(latest.values("state")[:1]),
+            signed_on=Subquery(
+                Authorization.objects.filter(enrollment__member=OuterRef("pk"))
+                .order_by("-signed_on", "-id")
+                .values("signed_on")[:1]
+            ),
+        )
+        .order_by("unit_path", "id")
+    )
+    if ids is not None:
+        found = found.filter(pk__in=ids)
+    return list(found[:HELD_LIMIT])

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhu.accounts.access import scope_path
+from huzhu.accounts.models import User
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
@@ -30,6 +32,7 @@ from huzhu.enrollment.rules import EnrollmentError
 from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.members.rules import InvalidValue, clean_union_card
+from huzhu.members.services import MemberError, move_member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.policy.selectors import current_policies
 
@@ -412,3 +415,69 @@ def revoke(
             data={"year": year, "source": source, "ends": ends.isoformat(), "reason": why},
         )
     return Revoked(enrollment, active, message)
+
+
+# --- online signers held under an organizing unit (SPEC §7a) -------------------------------
+
+
+def assign_held(*, actor: User, member_ids: list[int], union: Unit, request=None) -> int:
+    """Assign members held directly under an organizing unit (a bank signing names only the
+    town, SPEC §7a) to a grassroots union of that organizing unit: each member moves with
+    history (members.services.move_member), and their enrollments still held under the
+    organizing unit take the union as their snapshot, in one update. An enrollment that
+    already names a union (a past year) is never rewritten. All or nothing; returns how many
+    enrollments were filled in.
+
+    The caller passes members it found in the actor's scope (another unit's is a 404)."""
+    held = list(
+        Member.objects.filter(
+            pk__in=member_ids,
+            unit__kind=UnitKind.ORGANIZING,
+            unit_path__startswith=scope_path(actor),
+        )
+        .select_related("unit")
+        .order_by("pk")
+    )
+    if not held or len(held) != len(set(member_ids)):
+        raise MemberError({"members": _("Choose members waiting for a grassroots union.")})
+    town = held[0].unit
+    if (
+        any(m.unit_id != town.pk for m in held)
+        or union.kind != UnitKind.GRASSROOTS
+        or not union.active
+        or not union.path.startswith(town.path)
+    ):
+        raise MemberError(
+            {
+                "unit": _(
+                    "Grassroots union: choose an active grassroots union of the members' "
+                    "organizing unit %(unit)s."
+                )
+                % {"unit": town.name}
+            }
+        )
+    with transaction.atomic():
+        # Locked and checked again: an assignment of the same members meanwhile wins.
+        still = Member.objects.select_for_update().filter(
+            pk__in=[m.pk for m in held], unit_id=town.pk
+        )
+        if len(still.values_list("pk", flat=True)) != len(held):
+            raise MemberError({"members": _("Choose members waiting for a grassroots union.")})
+        for member in held:
+            move_member(actor=actor, member=member, unit=union, request=request)
+        filled = Enrollment.objects.filter(
+            member_id__in=[m.pk for m in held],
+            organizing_unit=town,
+            grassroots_union__isnull=True,
+            unit_path=town.path,
+        ).update(grassroots_union=union, unit_path=union.path)
+        record_event(
+            action=Action.ENROLLMENT_ASSIGN,
+            actor=actor,
+            target=union,
+            request=request,
+            unit_path=union.path,
+            summary=f"{town.name} → {union.name}: {len(held)}",
+            data={"members": [m.pk for m in held], "enrollments": filled, "union": union.pk},
+        )
+    return filled

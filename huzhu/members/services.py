@@ -2,7 +2,9 @@
 
 import hmac
 import math
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -498,6 +500,11 @@ EDITABLE_FIELDS = (
 # A member may have this many correction requests waiting at once.
 OPEN_CORRECTIONS_PER_MEMBER = 5
 CORRECTION_TEXT_MAX = 200
+# A full ID number or mobile number inside a correction's free text, once spaces, dashes and
+# full-width digits are set aside: the text is shown in clear to staff, so it must not carry
+# full numbers (SPEC S2); the union checks the documents instead.
+FULL_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
+FULL_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 REASON_MAX = 200
 
 
@@ -512,6 +519,10 @@ class MemberUpdate:
     employer_name: str = ""
     has_basic_insurance: bool = True
     insurance_scope: str = InsuranceScope.JIANGSU
+
+
+class NothingChanged(MemberError):
+    """An edit that changes nothing."""
 
 
 def _actor_label(actor: Actor) -> str:
@@ -529,11 +540,13 @@ def update_member(
     data: MemberUpdate,
     request=None,
     correction: CorrectionRequest | None = None,
+    label: str = "",
 ) -> MemberChange:
     """Change a member's details: the same checks as a registration (rules.py; the union
     card held by no other member, with the same answers in and out of scope), one history
     row with numbers masked, one audit row. `correction`: an open request of this member
-    that the change answers; it is marked confirmed in the same transaction."""
+    that the change answers; it is marked confirmed in the same transaction. `label`: who
+    the history names when the change comes from no user (a bank notice); else the user."""
     cleaned: dict[str, str] = {}
     errors: dict[str, str] = {}
     checks: dict[str, tuple[Callable[[str], str], str]] = {"name": (clean_name, data.name)}
@@ -584,7 +597,7 @@ def update_member(
                     raise MemberError({NON_FIELD: _("This correction request is no longer open.")})
             changes = _changes(current, cleaned, numbers, data, employer)
             if not changes:
-                raise MemberError({NON_FIELD: _("Nothing was changed.")})
+                raise NothingChanged({NON_FIELD: _("Nothing was changed.")})
             current.name = cleaned["name"]
             current.employer_name = employer
             current.has_basic_insurance = data.has_basic_insurance
@@ -598,7 +611,7 @@ def update_member(
                 kind=ChangeKind.EDIT,
                 changes=changes,
                 actor_user=actor,
-                actor_label=_actor_label(actor),
+                actor_label=(label or _actor_label(actor))[:150],
                 correction=correction,
                 created_at=now,
             )
@@ -608,7 +621,9 @@ def update_member(
                 actor=actor,
                 target=current,
                 request=request,
-                summary=f"{summary}: " + "、".join(str(c["label"]) for c in changes),
+                summary=(f"{label} " if label else "")
+                + f"{summary}: "
+                + "、".join(str(c["label"]) for c in changes),
                 data={"change": change.pk, "changes": changes},
             )
             if correction is not None:
@@ -744,6 +759,11 @@ class CorrectionError(Exception):
         self.status = status
 
 
+def _has_full_number(text: str) -> bool:
+    digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text))
+    return bool(FULL_ID_IN_TEXT.search(digits) or FULL_MOBILE_IN_TEXT.search(digits))
+
+
 def request_correction(*, member: Member, field: str, text: str, request=None) -> CorrectionRequest:
     """A member asks their union to correct a detail (from the portal). At most
     OPEN_CORRECTIONS_PER_MEMBER wait at once."""
@@ -758,6 +778,11 @@ def request_correction(*, member: Member, field: str, text: str, request=None) -
             "n": CORRECTION_TEXT_MAX,
             "count": len(text),
         }
+    elif _has_full_number(text):
+        errors["text"] = _(
+            "Description: do not write a full ID number or mobile number here; your union "
+            "will check the documents."
+        )
     if errors:
         raise CorrectionError(errors)
     with transaction.atomic():

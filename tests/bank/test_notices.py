@@ -427,3 +427,87 @@ def test_7a_a_notice_at_the_size_cap_is_not_refused_for_its_size(tree):
 def test_7a_the_openapi_document_states_the_notice_size_cap(client):
     operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/bank/notices"]["post"]
     assert "413" in operation["responses"]
+
+
+@pytest.mark.django_db
+def test_7a_a_signing_of_a_known_member_updates_changed_details_with_history(people):
+    from huzhu.members.models import MemberChange
+
+    member = people.member
+    notice = signing(
+        id_number=_clear_id(member),
+        name="张三",
+        phone="13999990000",
+        union_card="6231660000000008888",
+        employer="湖塘镇戊公司",
+        insurance_scope="other_province",
+    )
+    status, answer = send(notice)
+    assert status == 200, answer
+    member.refresh_from_db()
+    assert member.phone_masked == "139****0000"
+    assert member.union_card_masked.endswith("8888")
+    assert (member.employer_name, member.insurance_scope) == ("湖塘镇戊公司", "other_province")
+    assert member.unit == people.member.unit  # the unit is not the notice's to change
+    change = MemberChange.objects.get(member=member)
+    assert change.actor_label == f"银行签约通知 {notice['notice_id']}"
+    assert {c["field"] for c in change.changes} == {
+        "phone",
+        "union_card",
+        "employer_name",
+        "insurance_scope",
+    }
+    # Numbers are masked in the history too.
+    assert "13999990000" not in json.dumps(change.changes)
+    assert Enrollment.objects.get(member=member, year=2022).grassroots_union == member.unit
+    # The same details again change nothing and write no history.
+    status, answer = send(
+        signing(
+            occurred_at="2021-11-02T10:00:00+08:00",
+            **{
+                "id_number": _clear_id(member),
+                "name": "张三",
+                "phone": "13999990000",
+                "union_card": "6231660000000008888",
+                "employer": "湖塘镇戊公司",
+                "insurance_scope": "other_province",
+            },
+        )
+    )
+    assert status == 200, answer
+    assert MemberChange.objects.filter(member=member).count() == 1
+
+
+@pytest.mark.django_db
+def test_7a_m4_a_known_members_notice_naming_anothers_card_changes_nothing(people):
+    from huzhu.members.models import MemberChange
+
+    notice = signing(
+        id_number=_clear_id(people.member), phone="13999990000", union_card="6231660000000000002"
+    )
+    status, answer = send(notice)
+    assert (status, answer["code"]) == (409, "card_of_other_member")
+    assert "李四" not in answer["message"]
+    people.member.refresh_from_db()
+    assert people.member.phone_masked == "138****5678"
+    assert not MemberChange.objects.exists()
+    assert BankNotice.objects.get().outcome == Outcome.REFUSED
+
+
+@pytest.mark.django_db
+def test_7a_a_known_members_notice_naming_another_town_keeps_their_unit(people):
+    notice = signing(
+        id_number=_clear_id(people.member),
+        name="张三",
+        union_card="6231660000000000001",
+        town="牛塘镇",
+    )
+    status, answer = send(notice)
+    assert status == 200, answer
+    people.member.refresh_from_db()
+    assert people.member.unit_path.startswith(people.member.unit.path)
+    enrollment = Enrollment.objects.get(member=people.member, year=2022)
+    assert enrollment.organizing_unit.name == "湖塘镇"
+    row = BankNotice.objects.get()
+    assert (row.outcome, row.code) == (Outcome.ACCEPTED, "other_town")
+    assert "牛塘镇" in row.message and "湖塘镇" in row.message

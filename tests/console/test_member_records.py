@@ -172,3 +172,28 @@ def test_portal_correction_is_checked_limited_and_only_for_the_own_record(client
     assert response.status_code == 429 and "5条申请" in response.content.decode()
     assert CorrectionRequest.objects.filter(member=people.member).count() == 5
     assert client.get(reverse("portal:me")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_s2_correction_text_with_a_full_id_or_mobile_number_is_refused(client, people):
+    _as_member(client, people.member)
+    for text in (
+        "身份证应为 320402 19900101 1234",
+        "身份证号３２０４０２１９９００１０１１２３Ｘ",
+        "新手机 139-1111-2222",
+    ):
+        response = client.post(
+            reverse("portal:correction"),
+            {"member": people.member.pk, "field": "phone", "text": text},
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "请不要在这里填写完整的身份证号码或手机号码" in page
+    assert CorrectionRequest.objects.count() == 0
+    # The last four digits, a date or a short number are fine.
+    response = client.post(
+        reverse("portal:correction"),
+        {"member": people.member.pk, "field": "phone", "text": "换了手机，尾号2222，2024年1月"},
+    )
+    assert response.status_code == 302
+    assert CorrectionRequest.objects.count() == 1

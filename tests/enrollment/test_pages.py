@@ -95,6 +95,17 @@ def test_s1_the_list_pages_by_keyset_in_a_constant_number_of_queries(client, peo
     assert after is not None and len(first.context["page"].enrollments) == 50
     second = client.get(url, {"year": 2022, "after": after})
     assert len(second.context["page"].enrollments) == 10
+    pager = second.content.decode()
+    assert "上一页" in pager and "第一页" in pager
+    before = second.context["page"].previous_before
+    assert f"before={before}" in pager
+    with CaptureQueriesContext(connection) as back:
+        again = client.get(url, {"year": 2022, "before": before})
+    assert len(back) == len(few) + 1  # the cursor's row, as a page forward
+    assert [e.pk for e in again.context["page"].enrollments] == [
+        e.pk for e in first.context["page"].enrollments
+    ]
+    assert "上一页" not in again.content.decode()
     seen = {e.pk for e in first.context["page"].enrollments}
     assert seen.isdisjoint(e.pk for e in second.context["page"].enrollments)
 
@@ -117,12 +128,23 @@ def test_s1_a_deep_page_reads_in_as_many_queries_as_a_shallow_one(client, people
 
     client.get(url, {"year": 2022})
     first_count, page = count({})
+    pages = [[e.pk for e in page.enrollments]]
     counts = []
     while page.next_after is not None:
         queries, page = count({"after": page.next_after})
         counts.append(queries)
+        pages.append([e.pk for e in page.enrollments])
     assert len(counts) == 3  # four pages of 50 for 160 enrollments
     assert counts == [first_count + 1] * 3
+    # Backwards from the last page: the same pages in turn, at the same cost, back to the
+    # first page, which has no previous page.
+    back = []
+    while page.previous_before is not None:
+        queries, page = count({"before": page.previous_before})
+        assert queries == first_count + 1
+        back.append([e.pk for e in page.enrollments])
+    assert back == pages[-2::-1]
+    assert page.next_after is not None and not page.has_previous
     # Filtered lists: the same number as unfiltered, first and deep.
     for params in ({"state": "authorized"}, {"channel": "paper"}):
         filtered, page = count(params)
@@ -272,3 +294,16 @@ def test_s1_the_list_does_not_read_the_members_encrypted_numbers(client, people,
     assert page_sql
     assert not any("_encrypted" in sql for sql in page_sql)
     assert any("id_number_masked" in sql for sql in page_sql)
+
+
+@pytest.mark.django_db
+def test_s1_going_back_with_less_than_a_page_before_shows_the_whole_first_page(people, tree):
+    from huzhu.enrollment.selectors import enrollment_page
+
+    for i in range(60):
+        sign(add_member(tree.hutang_union, phone=f"1370003{i:04d}", union_card=f"62316603{i:011d}"))
+    first = enrollment_page(user=people.hutang_admin, year=2022)
+    cursor = first.enrollments[10].pk
+    page = enrollment_page(user=people.hutang_admin, year=2022, before=cursor)
+    assert [e.pk for e in page.enrollments] == [e.pk for e in first.enrollments]
+    assert page.previous_before is None and page.next_after == first.next_after
