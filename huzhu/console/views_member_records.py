@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from huzhu.accounts import roles
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import MemberEditForm, MemberMoveForm, RefuseCorrectionForm
+from huzhu.enrollment.services import assign_held
 from huzhu.members import selectors as member_selectors
 from huzhu.members.models import Member
 from huzhu.members.services import (
@@ -21,6 +22,7 @@ from huzhu.members.services import (
     update_member,
 )
 from huzhu.org import selectors as org_selectors
+from huzhu.org.models import UnitKind
 
 
 def _move_units(request, member: Member):
@@ -98,18 +100,22 @@ def member_move(request, pk: int):
             raise Http404
     form = MemberMoveForm(request.POST, units=_move_units(request, member))
     if form.is_valid():
+        union = form.cleaned_data["unit"]
         try:
-            move_member(
-                actor=request.user, member=member, unit=form.cleaned_data["unit"], request=request
-            )
+            if member.unit.kind == UnitKind.ORGANIZING:
+                # A held online signer: the held enrollments take the union too (§7a).
+                assign_held(
+                    actor=request.user, member_ids=[member.pk], union=union, request=request
+                )
+            else:
+                move_member(actor=request.user, member=member, unit=union, request=request)
         except MemberError as exc:
             for field, message in exc.errors.items():
                 form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(
                 request,
-                _("%(name)s now belongs to %(unit)s.")
-                % {"name": member.name, "unit": form.cleaned_data["unit"].name},
+                _("%(name)s now belongs to %(unit)s.") % {"name": member.name, "unit": union.name},
             )
             return redirect("console:member", member.pk)
     return member_page(request, member, move_form=form)

@@ -162,3 +162,19 @@ def test_7a_s1_other_units_held_members_and_unions_are_404_and_clerks_403(client
     assert "held-link" not in client.get(reverse("console:dashboard")).content.decode()
     member.refresh_from_db()
     assert member.unit == tree.hutang
+
+
+@pytest.mark.django_db
+def test_7a_moving_a_held_member_from_the_member_page_fills_the_held_enrollment(
+    client, people, tree
+):
+    member = held(tree.hutang)
+    sign_in(client, people.hutang_admin)
+    response = client.post(
+        reverse("console:member_move", args=[member.pk]), {"unit": tree.hutang_union.pk}
+    )
+    assert response.status_code == 302
+    enrollment = Enrollment.objects.get(member=member, year=2022)
+    assert enrollment.grassroots_union == tree.hutang_union
+    assert enrollment.unit_path == tree.hutang_union.path
+    assert MemberChange.objects.filter(member=member, kind=ChangeKind.MOVE).count() == 1
