@@ -44,7 +44,7 @@ def dashboard(request):
     if "year" in request.GET and asked is None:
         asked = _year(request, org_selectors.target_years())
     figures = org_selectors.dashboard(user=request.user, year=asked)
-    context = {
+    context: dict[str, object] = {
         "years": figures.years,
         "year": figures.year,
         "rows": figures.rows,
@@ -53,7 +53,21 @@ def dashboard(request):
         "total_rate": figures.total_rate,
         "member_count": member_selectors.member_count(user=request.user),
         "chart": _chart([r for r in figures.rows if r.target]),
+        "breakdown": None,
+        "trend": None,
     }
+    if figures.year is not None:
+        # An organizing unit's admin (or a clerk below one) sees its grassroots unions.
+        context["trend"] = views_targets.trend_chart(
+            org_selectors.weekly_trend(user=request.user, year=figures.year)
+        )
+        if len(figures.rows) == 1:
+            context["breakdown"] = org_selectors.union_breakdown(
+                user=request.user,
+                year=figures.year,
+                organizing=figures.rows[0].unit,
+                target=figures.rows[0].target,
+            )
     return render(request, "console/dashboard.html", context)
 
 
