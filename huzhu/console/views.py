@@ -103,7 +103,9 @@ def targets(request):
         return response
     context = {
         "report": report,
-        "years": years,
+        # The year after the latest one with targets can be shown before its targets are
+        # imported: last year's figures with this year's column empty (SPEC T5).
+        "years": sorted({year, *years, *(y + 1 for y in years[:1])}, reverse=True),
         "year": year,
         # A clerk's scope holds no organizing unit: the page shows the one above them.
         "own_unit_only": not org_selectors.organizing_units(user=request.user).exists(),
