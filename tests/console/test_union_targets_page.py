@@ -44,7 +44,9 @@ def test_t3_t4_org_admin_splits_the_target_and_sees_the_rows(client, tree, peopl
     assert "各基层工会任务数合计 8，低于区总工会下达的任务数 10" in html
     assert AuditEvent.objects.filter(action=Action.UNION_TARGETS_SET).count() == 1
     dashboard = client.get(reverse("console:dashboard")).content.decode()
-    assert 'id="union-rows"' in dashboard and "湖塘镇甲公司工会" in dashboard
+    assert dashboard.count('id="union-rows"') == 1 and "湖塘镇甲公司工会" in dashboard
+    assert dashboard.count('id="trend-chart"') == 1
+    assert "<title>首页 ·" in dashboard
     assert "2021-W44" in dashboard and 'id="trend-chart"' in dashboard
 
 
