@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from importlib import resources
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts.models import User
 from huzhu.accounts.roles import Role, needs_second_factor
+from huzhu.dates import SCHEME_ZONE
 from huzhu.enrollment import services as enrollment
-from huzhu.enrollment.models import Channel, Source
+from huzhu.enrollment.models import Authorization, Channel, EnrollmentChange, Source, State
 from huzhu.members.models import Member
 from huzhu.members.rules import id_check_char
 from huzhu.members.services import MemberInput, create_member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.rules import parse_target_table
-from huzhu.org.services import create_unit, district, import_targets
+from huzhu.org.services import create_unit, district, import_targets, set_union_targets
 from huzhu.policy.selectors import current_policies
 from huzhu.tabular import read_rows
 
@@ -137,7 +139,49 @@ def load_demo() -> dict:
             )
             members.append(member)
         load_demo_enrollments(members, rng)
+        spread_demo_payments(rng)
+        load_demo_splits()
     return {"keys": keys}
+
+
+# Organizing units whose admin split the 2022 target among their grassroots unions: 湖塘镇
+# to the unit, 牛塘镇 short of it (the page warns), 经开区 evenly.
+DEMO_SPLITS = {"湖塘镇": (2500, 2000, 1500), "牛塘镇": (1200, 1000, 500), "经开区": (8000,) * 3}
+
+
+def load_demo_splits() -> None:
+    admins = {u.unit_id: u for u in User.objects.filter(role=Role.ORG_ADMIN)}
+    actor = User.objects.get(username="district")
+    for name, shares in DEMO_SPLITS.items():
+        unit = Unit.objects.get(name=name, kind=UnitKind.ORGANIZING)
+        unions = Unit.objects.filter(parent=unit, kind=UnitKind.GRASSROOTS).order_by("position")
+        set_union_targets(
+            actor=admins.get(unit.pk, actor),
+            organizing=unit,
+            year=2022,
+            entries={u.pk: str(share) for u, share in zip(unions, shares, strict=False)},
+        )
+
+
+def spread_demo_payments(rng: random.Random) -> None:
+    """The bank's batches came back over the weeks after each signing, so the weekly
+    trend has a shape: each change to paid is dated a few days to a few weeks after the
+    enrollment's last signing, at ten in the morning in Shanghai."""
+    signed = {
+        e: day
+        for e, day in Authorization.objects.order_by("signed_on").values_list(
+            "enrollment_id", "signed_on"
+        )
+    }
+    by_moment: dict[datetime.datetime, list[int]] = {}
+    for change_id, enrollment_id in EnrollmentChange.objects.filter(
+        to_state=State.PAID
+    ).values_list("id", "enrollment_id"):
+        day = signed[enrollment_id] + datetime.timedelta(days=rng.randint(3, 45))
+        moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=SCHEME_ZONE)
+        by_moment.setdefault(min(moment, timezone.now()), []).append(change_id)
+    for moment, ids in by_moment.items():
+        EnrollmentChange.objects.filter(pk__in=ids).update(changed_at=moment)
 
 
 def _day(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:

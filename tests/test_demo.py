@@ -72,3 +72,23 @@ def test_demo_holds_a_mostly_paid_2021_and_a_2022_in_every_state_and_channel():
         2021: State.PAID,
         2022: State.AUTHORIZED,
     }
+
+
+@pytest.mark.django_db
+def test_demo_splits_some_targets_and_spreads_payments_over_weeks():
+    from huzhu.org.models import UnionTarget
+    from huzhu.org.selectors import weekly_trend
+
+    call_command("demo", stdout=io.StringIO())
+    shares = UnionTarget.objects.filter(year=2022)
+    assert set(shares.values_list("unit__parent__name", flat=True)) == {
+        "湖塘镇",
+        "牛塘镇",
+        "经开区",
+    }
+    hutang = User.objects.get(username="hutang")
+    assert shares.filter(unit__parent__name="湖塘镇").first().set_by == hutang
+    trend = weekly_trend(user=hutang, year=2022)
+    assert len([w for w in trend if w.paid]) >= 3
+    paid = Enrollment.objects.filter(year=2022, state=State.PAID, organizing_unit=hutang.unit)
+    assert trend[-1].cumulative == paid.count()

@@ -41,7 +41,7 @@ STAFF = PERSONAS[1:7]
 # Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
 # "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
 # job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
-# enrollment (paper), "member_year" 张三 and 2022.
+# enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -55,6 +55,10 @@ MATRIX = [
     ("POST", "console:targets_import", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "console:targets_confirm", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:targets_confirm", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:union_targets", "organizing",
+                                            (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:union_targets", "organizing",
+                                            (302, 302, 403, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:units", None,          (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:unit", "unit",         (302, 200, 404, 404, 200, 200, 200, 302, 302)),
     ("POST", "console:unit_rename", "unit", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
@@ -203,6 +207,8 @@ def _payload(name, tree, people):
             "unit": tree.district.pk,
             "password": "a-long-password-2022",
         }
+    if name == "console:union_targets":
+        return {f"union-{tree.hutang_union.pk}": "5"}
     if name == "console:targets_import":
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
@@ -247,6 +253,7 @@ def test_s1_each_persona_gets_the_expected_answer(
         "policy": [PolicyVersion.objects.order_by("pk").values_list("pk", flat=True).first()],
         "user": [people.hutang_clerk.pk],
         "unit": [tree.hutang_union_b.pk],
+        "organizing": [tree.hutang.pk],
         "job": lambda: [start_job(actor=people.hutang_admin, kind=kinds.MEMBERS_EXPORT).pk],
         "correction": lambda: [
             request_correction(member=people.member, field="name", text="名字写错了").pk
@@ -304,6 +311,7 @@ def _is_allowed_write(name, persona):
         "portal:bank_signing": {"member"},
         "console:members_export": editors,
         "console:targets_import": {"district_admin"},
+        "console:union_targets": {"hutang_admin", "district_admin"},
         "console:users": {"district_admin"},
         "console:unit_rename": {"district_admin"},
         "console:unit_move": {"district_admin"},

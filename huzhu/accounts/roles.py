@@ -50,6 +50,12 @@ def can_edit_targets(role: str) -> bool:
     return role in TARGET_EDITOR_ROLES
 
 
+def can_split_targets(role: str) -> bool:
+    """Split an organizing unit's target among its grassroots unions: that unit's admin, or
+    the district admin for any of them (scope decides which unit)."""
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
+
+
 def can_read_audit(role: str) -> bool:
     return role in AUDIT_READER_ROLES
 

@@ -53,6 +53,7 @@ class Action(models.TextChoices):
     UNIT_REACTIVATE = "unit.reactivate", _("unit reactivated")
     TARGETS_IMPORT = "targets.import", _("targets imported")
     TARGETS_EXPORT = "targets.export", _("targets exported")
+    UNION_TARGETS_SET = "targets.union_split", _("targets split among grassroots unions")
     # Files (SPEC S3, S5)
     UPLOAD = "upload", _("file uploaded")
     UPLOAD_REJECTED = "upload.rejected", _("upload refused")

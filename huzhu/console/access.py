@@ -55,6 +55,7 @@ def console_context(request):
     return {
         "can_read_audit": roles.can_read_audit(role),
         "can_edit_targets": roles.can_edit_targets(role),
+        "can_split_targets": roles.can_split_targets(role),
         "can_view_full_identity": roles.can_view_full_identity(role),
         "can_edit_members": roles.can_edit_members(role),
         "can_manage_users": roles.can_manage_users(role),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("targets/import", views.targets_import, name="targets_import"),
     path("targets/import/confirm", views_targets.confirm, name="targets_confirm"),
+    path("targets/units/<int:pk>/", views_targets.union_targets, name="union_targets"),
     path("units/", views.units, name="units"),
     path("units/<int:pk>/", views_units.unit, name="unit"),
     path("units/<int:pk>/rename", views_units.unit_rename, name="unit_rename"),

@@ -45,7 +45,7 @@ def dashboard(request):
     if "year" in request.GET and asked is None:
         asked = _year(request, org_selectors.target_years())
     figures = org_selectors.dashboard(user=request.user, year=asked)
-    context = {
+    context: dict[str, object] = {
         "years": figures.years,
         "year": figures.year,
         "rows": figures.rows,
@@ -54,9 +54,23 @@ def dashboard(request):
         "total_rate": figures.total_rate,
         "member_count": member_selectors.member_count(user=request.user),
         "chart": _chart([r for r in figures.rows if r.target]),
+        "breakdown": None,
+        "trend": None,
     }
     if roles.can_assign_held(request.user.role):
         context["held_count"] = enrollment_selectors.held_count(user=request.user)
+    if figures.year is not None:
+        # An organizing unit's admin (or a clerk below one) sees its grassroots unions.
+        context["trend"] = views_targets.trend_chart(
+            org_selectors.weekly_trend(user=request.user, year=figures.year)
+        )
+        if len(figures.rows) == 1:
+            context["breakdown"] = org_selectors.union_breakdown(
+                user=request.user,
+                year=figures.year,
+                organizing=figures.rows[0].unit,
+                target=figures.rows[0].target,
+            )
     return render(request, "console/dashboard.html", context)
 
 
@@ -92,7 +106,9 @@ def targets(request):
         return response
     context = {
         "report": report,
-        "years": years,
+        # The year after the latest one with targets can be shown before its targets are
+        # imported: last year's figures with this year's column empty (SPEC T5).
+        "years": sorted({year, *years, *(y + 1 for y in years[:1])}, reverse=True),
         "year": year,
         # A clerk's scope holds no organizing unit: the page shows the one above them.
         "own_unit_only": not org_selectors.organizing_units(user=request.user).exists(),

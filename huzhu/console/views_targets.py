@@ -6,6 +6,7 @@ import secrets
 from dataclasses import asdict
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from huzhu.console.access import require, staff_view
 from huzhu.dates import scheme_today
 from huzhu.files import rules as file_kinds
 from huzhu.files.services import FileRefused, store_upload
+from huzhu.org import selectors as org_selectors
 from huzhu.org.rules import (
     TargetFile,
     TargetFileError,
@@ -25,9 +27,16 @@ from huzhu.org.rules import (
     shown_errors,
 )
 from huzhu.org.selectors import any_organizing_unit
-from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
+from huzhu.org.services import (
+    UnionTargetsRefused,
+    import_targets,
+    new_unit_rows,
+    set_union_targets,
+    unlisted_units,
+)
 from huzhu.tabular import TableError, read_rows
 from huzhu.uploads import record_rejected_upload, size_error
+from huzhu.years import scheme_year
 
 PENDING = "huzhu.targets_pending"
 
@@ -165,3 +174,75 @@ def confirm(request):
         create_units={name for _row, name in pending["new"]},
         clear_units=set(pending.get("cleared", ())),
     )
+
+
+# An organizing unit's target split among its grassroots unions, and its weekly trend.
+
+
+def breakdown_context(request, *, year: int, organizing) -> dict:
+    """The rows, sums and trend an organizing unit's breakdown shows (its page and an
+    organizing-unit user's dashboard)."""
+    breakdown = org_selectors.union_breakdown(user=request.user, year=year, organizing=organizing)
+    trend = org_selectors.weekly_trend(user=request.user, year=year, organizing=organizing)
+    return {"breakdown": breakdown, "trend": trend_chart(trend)}
+
+
+def trend_chart(rows) -> dict | None:
+    """Bar heights in percent of the chart for the cumulative paid count per week."""
+    if not rows:
+        return None
+    top = rows[-1].cumulative or 1
+    width = 100 / len(rows)
+    bars = [
+        {
+            "row": r,
+            "x": f"{i * width:.2f}",
+            "width": f"{width * 0.8:.2f}",
+            "height": f"{r.cumulative / top * 100:.1f}",
+            "y": f"{100 - r.cumulative / top * 100:.1f}",
+        }
+        for i, r in enumerate(rows)
+    ]
+    return {"rows": rows, "bars": bars}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def union_targets(request, pk: int):
+    organizing = org_selectors.breakdown_unit(user=request.user, pk=pk)
+    year = scheme_year(request.GET.get("year", ""))
+    if year is None:
+        # As the dashboard: the latest year with completed counts.
+        year = org_selectors.dashboard(user=request.user, year=None).year or scheme_today().year
+    if request.method == "POST":
+        if not roles.can_split_targets(request.user.role):
+            raise PermissionDenied
+        entries = {
+            int(key.removeprefix("union-")): value
+            for key, value in request.POST.items()
+            if key.startswith("union-") and key.removeprefix("union-").isdigit()
+        }
+        try:
+            set_union_targets(
+                actor=request.user,
+                organizing=organizing,
+                year=year,
+                entries=entries,
+                request=request,
+            )
+        except UnionTargetsRefused as exc:
+            for error in shown_errors(exc.errors):
+                messages.error(request, error)
+            messages.error(request, _("Nothing was saved."))
+        else:
+            messages.success(request, _("The targets of the grassroots unions were saved."))
+        return redirect(f"{reverse('console:union_targets', args=[pk])}?year={year}")
+    context = breakdown_context(request, year=year, organizing=organizing)
+    context.update(
+        {
+            "year": year,
+            "years": sorted({year, *org_selectors.target_years()}, reverse=True),
+            "editable": roles.can_split_targets(request.user.role),
+        }
+    )
+    return render(request, "console/union_targets.html", context)

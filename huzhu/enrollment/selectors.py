@@ -3,11 +3,13 @@
 Lists are ordered by (unit_path, id) within a year — the order of the `enrollment_scope`
 index — so a pager reads them from a keyset rather than with OFFSET."""
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -17,9 +19,11 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 
 from huzhu.accounts.access import scope_path
+from huzhu.dates import SCHEME_ZONE
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, EnrollmentChange, State
 from huzhu.members.models import Member
 from huzhu.org.models import Unit, UnitKind
@@ -315,3 +319,51 @@ def held_members(*, user, ids: list[int] | None = None) -> list[Member]:
     if ids is not None:
         found = found.filter(pk__in=ids)
     return list(found[:HELD_LIMIT])
+
+
+# Target breakdowns (org.selectors): counts grouped in the database, never per member.
+
+
+def paid_counts_by_union(*, year: int, organizing_unit_id: int) -> dict[int | None, int]:
+    """SPEC T3 under one organizing unit: grassroots union id → paid enrollments of `year`
+    (None for paid enrollments not yet assigned to a union). One grouped query."""
+    rows = (
+        Enrollment.objects.filter(
+            year=year, state=State.PAID, organizing_unit_id=organizing_unit_id
+        )
+        .values("grassroots_union_id")
+        .annotate(paid=Count("id"))
+        .order_by()
+        .values_list("grassroots_union_id", "paid")
+    )
+    return dict(rows)
+
+
+def paid_per_week(*, year: int, path: str) -> list[tuple[datetime.date, int]]:
+    """(Monday of the ISO week, enrollments that became paid that week) for the year's
+    enrollments under `path` that are paid now, by the Shanghai date of their first change
+    to paid: the weeks add up to the paid count of SPEC T3. Grouped in the database."""
+    earlier_paid = EnrollmentChange.objects.filter(
+        enrollment=OuterRef("enrollment"),
+        to_state=State.PAID,
+        changed_at__lt=OuterRef("changed_at"),
+    )
+    rows = (
+        EnrollmentChange.objects.filter(
+            starts_with("enrollment__unit_path", path),
+            to_state=State.PAID,
+            enrollment__year=year,
+            enrollment__state=State.PAID,
+        )
+        .exclude(Exists(earlier_paid))
+        .annotate(week=TruncWeek("changed_at", tzinfo=SCHEME_ZONE))
+        .values("week")
+        .annotate(paid=Count("enrollment_id", distinct=True))
+        .order_by("week")
+        .values_list("week", "paid")
+    )
+    return [(_as_date(week), paid) for week, paid in rows]
+
+
+def _as_date(week) -> datetime.date:
+    return week.astimezone(SCHEME_ZONE).date() if isinstance(week, datetime.datetime) else week

@@ -96,3 +96,26 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}"
+
+
+class UnionTarget(models.Model):
+    """A grassroots union's share of its organizing unit's target for one scheme year, as
+    the organizing unit's admin splits it ("根据区总工会目标任务，制定工作方案"). The shares
+    need not add up to the organizing unit's target."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="union_targets")
+    year = models.PositiveSmallIntegerField(_("scheme year"))
+    target = models.PositiveIntegerField(_("target"))
+    set_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year", "unit__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="union_target_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"

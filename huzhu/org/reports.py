@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from huzhu.org.selectors import ReportRow, TargetReport
+from huzhu.org.selectors import Breakdown, ReportRow, TargetReport
 from huzhu.xlsx import Percent, XlsxBook
 
 
@@ -27,8 +27,12 @@ def _width(text: str) -> int:
 
 def report_text(report: TargetReport) -> str:
     table = [report.headers] + [_cells(r) for r in report.rows] + [_cells(report.total)]
+    return _table(title(report), table)
+
+
+def _table(heading: str, table: list[list[str]]) -> str:
     widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
-    lines = [title(report)]
+    lines = [heading]
     for row in table:
         padded = []
         for i, cell in enumerate(row):
@@ -37,6 +41,29 @@ def report_text(report: TargetReport) -> str:
             padded.append(cell + pad if i == 1 else pad + cell)
         lines.append("  ".join(padded).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def breakdown_text(breakdown: Breakdown) -> str:
+    """One organizing unit's grassroots unions: share target, paid count, rate (SPEC T3,
+    T4), a 合计 row, and the organizing unit's own target under it."""
+
+    def number(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    table = [["序号", "基层工会", "任务数", "完成数", "完成率%"]]
+    for index, row in enumerate(breakdown.rows, start=1):
+        name = row.unit.name if row.unit is not None else "（未分配基层工会）"
+        table.append([str(index), name, number(row.target), str(row.completed), row.rate])
+    table.append(["合计", "", number(breakdown.share_sum), str(breakdown.completed), ""])
+    heading = f"{breakdown.year}年{breakdown.organizing.name}目标任务分解"
+    text = _table(heading, table)
+    text += f"区总工会下达任务数：{number(breakdown.target) or '—'}\n"
+    if breakdown.shares_below_target:
+        text += (
+            f"注意：各基层工会任务数合计 {breakdown.share_sum or 0}，"
+            f"低于区总工会下达的 {breakdown.target}。\n"
+        )
+    return text
 
 
 def report_workbook(report: TargetReport) -> bytes:

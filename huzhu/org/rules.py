@@ -238,3 +238,37 @@ def shown_errors(errors: list[str], limit: int = 20) -> list[str]:
         *errors[:limit],
         _("… and %(count)s more errors.") % {"count": len(errors) - limit},
     ]
+
+
+# A grassroots union's share of its organizing unit's target: no union holds a million
+# members (the whole district's target is a few hundred thousand).
+MAX_UNION_TARGET = 1_000_000
+
+
+def parse_union_targets(
+    entries: list[tuple[int, str, str]],
+) -> tuple[dict[int, int | None], list[str]]:
+    """(union id, union name, text typed) → the shares by union id, and one message per
+    refused entry naming the union: an empty box clears the share; negative, fractional,
+    non-numeric and huge numbers are refused."""
+    shares: dict[int, int | None] = {}
+    errors = []
+    for unit_id, name, text in entries:
+        try:
+            value = parse_whole_number(text)
+        except ValueError:
+            value = -1
+        if value is None or 0 <= value <= MAX_UNION_TARGET:
+            shares[unit_id] = value
+        else:
+            errors.append(
+                _("%(unit)s: the target “%(value)s” is not a whole number from 0 to %(max)s.")
+                % {"unit": name, "value": quote(text), "max": MAX_UNION_TARGET}
+            )
+    return shares, errors
+
+
+def iso_week_label(monday) -> str:
+    """'2022-W07': the ISO week of a Monday (Shanghai dates)."""
+    year, week, _day = monday.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -4,17 +4,19 @@ Every function takes its arguments by keyword; none has an unscoped default. Rea
 whole district (the command-line report) are the `district_*` functions.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import IntegerField, QuerySet, Sum, Value
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.http import Http404
 
 from huzhu.accounts.access import get_in_scope_or_404, scope_path, scoped
 from huzhu.accounts.models import User
-from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
+from huzhu.org.models import CHILD_KINDS, Target, UnionTarget, Unit, UnitKind
 from huzhu.org.paths import starts_with
-from huzhu.org.rules import completion_percentage, completion_rate
+from huzhu.org.rules import completion_percentage, completion_rate, iso_week_label
 
 
 def units_for(*, user) -> QuerySet[Unit]:
@@ -55,11 +57,17 @@ def organizing_units_shown(*, user) -> list[Unit]:
 def completed_counts(*, year: int) -> dict[int, int]:
     """SPEC T3: completed per organizing unit id. Until the system holds enrollments for a
     year, the counts are the imported ones (附件1's columns)."""
+    return _completed(year)[0]
+
+
+def _completed(year: int) -> tuple[dict[int, int], int | None]:
+    """The completed counts and what a unit absent from them completed: 0 in a year that
+    holds enrollments (none of its members paid), unknown (None) in an imported year."""
     paid = _paid_counts([year])
     if year in paid:
-        return paid[year]
+        return paid[year], 0
     rows = Target.objects.filter(year=year).values_list("unit_id", "imported_completed")
-    return {unit_id: done for unit_id, done in rows if done is not None}
+    return {unit_id: done for unit_id, done in rows if done is not None}, None
 
 
 def _paid_counts(years: list[int] | None) -> dict[int, dict[int, int]]:
@@ -146,11 +154,11 @@ def _target_report(year: int, units: list[Unit]) -> TargetReport:
         (t.unit_id, t.year): t.target
         for t in Target.objects.filter(year__in=[year - 1, year], unit__in=units)
     }
-    completed = completed_counts(year=year - 1)
+    completed, absent = _completed(year - 1)
     rows = []
     for unit in units:
         prev_target = targets.get((unit.pk, year - 1))
-        prev_completed = completed.get(unit.pk)
+        prev_completed = completed.get(unit.pk, absent)
         rows.append(
             ReportRow(
                 position=str(unit.position),
@@ -350,3 +358,141 @@ def unit_tree(*, user: User) -> list[TreeRow]:
         TreeRow(unit=u, depth=u.path.count("/") - depth0, members=subtree_members.get(u.pk, 0))
         for u in sorted(units, key=tree_key)
     ]
+
+
+# An organizing unit's grassroots unions: their shares of its target and their paid counts
+# (SPEC T3, T4), and the year's paid enrollments week by week.
+
+
+class Missing:
+    """The default of an argument the caller may know (None is a value)."""
+
+
+MISSING = Missing()
+
+
+@dataclass(frozen=True)
+class UnionRow:
+    unit: Unit | None  # None: paid enrollments not yet assigned to a union
+    target: int | None
+    completed: int
+
+    @property
+    def rate(self) -> str:
+        return completion_rate(self.completed, self.target)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    year: int
+    organizing: Unit
+    target: int | None  # the organizing unit's own target, set by the district
+    rows: list[UnionRow]
+
+    @property
+    def share_sum(self) -> int | None:
+        return _sum(r.target for r in self.rows)
+
+    @property
+    def completed(self) -> int:
+        return sum(r.completed for r in self.rows)
+
+    @property
+    def shares_below_target(self) -> bool:
+        return self.target is not None and (self.share_sum or 0) < self.target
+
+
+def breakdown_unit(*, user: User, pk: int) -> Unit:
+    """An organizing unit whose breakdown the user may open: one of those their pages show
+    (a clerk's is the one above them); any other is 404."""
+    for unit in organizing_units_shown(user=user):
+        if unit.pk == pk:
+            return unit
+    raise Http404
+
+
+def union_breakdown(
+    *, user, year: int, organizing: Unit, target: int | None | Missing = MISSING
+) -> Breakdown:
+    """One row per active grassroots union of `organizing` the user can see (a clerk: their
+    own), with its share target and paid enrollments of `year`. A few queries whatever the
+    number of members; `target` is the organizing unit's, when the caller has read it."""
+    unions = scoped(_unions_of(organizing, year), user)
+    return _breakdown(year, organizing, list(unions), whole=_sees_all(user), target=target)
+
+
+def district_union_breakdown(*, year: int, organizing: Unit) -> Breakdown:
+    """The breakdown of one organizing unit for the command line."""
+    return _breakdown(year, organizing, list(_unions_of(organizing, year)), whole=True)
+
+
+def _unions_of(organizing: Unit, year: int) -> QuerySet[Unit]:
+    """The active grassroots unions of `organizing`, each with its share of `year`."""
+    share = UnionTarget.objects.filter(unit=OuterRef("pk"), year=year).values("target")[:1]
+    return Unit.objects.filter(parent=organizing, kind=UnitKind.GRASSROOTS, active=True).annotate(
+        share=Subquery(share)
+    )
+
+
+def _sees_all(user) -> bool:
+    return scope_path(user).count("/") <= 3  # the district or an organizing unit
+
+
+def _breakdown(
+    year: int,
+    organizing: Unit,
+    unions: list[Unit],
+    *,
+    whole: bool,
+    target: int | None | Missing = MISSING,
+) -> Breakdown:
+    from huzhu.enrollment.selectors import paid_counts_by_union
+
+    paid = paid_counts_by_union(year=year, organizing_unit_id=organizing.pk)
+    rows = [
+        UnionRow(unit=u, target=u.share, completed=paid.get(u.pk, 0))  # type: ignore[attr-defined]
+        for u in unions
+    ]
+    if whole and paid.get(None):
+        rows.append(UnionRow(unit=None, target=None, completed=paid[None]))
+    if isinstance(target, Missing):
+        target = (
+            Target.objects.filter(unit=organizing, year=year)
+            .values_list("target", flat=True)
+            .first()
+        )
+    return Breakdown(year=year, organizing=organizing, target=target, rows=rows)
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    monday: datetime.date
+    paid: int
+    cumulative: int
+
+    @property
+    def label(self) -> str:
+        return iso_week_label(self.monday)
+
+
+def weekly_trend(*, user, year: int, organizing: Unit | None = None) -> list[WeekRow]:
+    """The year's paid enrollments per ISO week (Shanghai dates), cumulative, in the
+    user's scope or under one organizing unit of it. Weeks without payments between the
+    first and last are listed with 0, so the chart's steps are even."""
+    from huzhu.enrollment.selectors import paid_per_week
+
+    # A clerk's scope lies below the organizing unit: their own union's weeks only.
+    path = scope_path(user)
+    if organizing is not None and organizing.path.startswith(path):
+        path = organizing.path
+    per_week = dict(paid_per_week(year=year, path=path))
+    if not per_week:
+        return []
+    rows = []
+    total = 0
+    monday, last = min(per_week), max(per_week)
+    while monday <= last:
+        total += per_week.get(monday, 0)
+        rows.append(WeekRow(monday=monday, paid=per_week.get(monday, 0), cumulative=total))
+        monday += datetime.timedelta(days=7)
+    return rows

@@ -12,8 +12,8 @@ from huzhu.accounts.models import User
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
-from huzhu.org.models import CHILD_KINDS, Target, Unit, UnitKind
-from huzhu.org.rules import TargetFile, TargetFileError
+from huzhu.org.models import CHILD_KINDS, Target, UnionTarget, Unit, UnitKind
+from huzhu.org.rules import TargetFile, TargetFileError, parse_union_targets
 
 DISTRICT_NAME = "武进区总工会"
 
@@ -382,3 +382,60 @@ def record_targets_export(*, actor: User, year: int, request=None) -> None:
             summary=f"{year}",
             data={"year": year},
         )
+
+
+class UnionTargetsRefused(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def set_union_targets(
+    *, actor: User, organizing: Unit, year: int, entries: dict[int, str], request=None
+) -> list[UnionTarget]:
+    """Split an organizing unit's target of `year` among its active grassroots unions:
+    `entries` maps a union id to the number typed (empty clears its share). Every entry is
+    checked first, each refusal naming its union; then all are written with one audit row.
+    The caller has checked that the actor may set this unit's split."""
+    unions = {
+        u.pk: u
+        for u in Unit.objects.filter(parent=organizing, kind=UnitKind.GRASSROOTS, active=True)
+    }
+    shares, errors = parse_union_targets(
+        [(pk, unions[pk].name, text) for pk, text in entries.items() if pk in unions]
+    )
+    if errors:
+        raise UnionTargetsRefused(errors)
+    with transaction.atomic():
+        before = dict(
+            UnionTarget.objects.filter(year=year, unit__in=list(unions)).values_list(
+                "unit_id", "target"
+            )
+        )
+        saved = []
+        for pk, value in shares.items():
+            if value is None:
+                UnionTarget.objects.filter(unit_id=pk, year=year).delete()
+                continue
+            if before.get(pk) == value:
+                continue
+            share, _created = UnionTarget.objects.update_or_create(
+                unit_id=pk, year=year, defaults={"target": value, "set_by": actor}
+            )
+            saved.append(share)
+        changes = {
+            unions[pk].name: [before.get(pk), value]
+            for pk, value in shares.items()
+            if before.get(pk) != value
+        }
+        if changes:
+            record_event(
+                action=Action.UNION_TARGETS_SET,
+                actor=actor,
+                target=organizing,
+                request=request,
+                summary=_("Targets for %(year)s split among the grassroots unions of %(unit)s.")
+                % {"year": year, "unit": organizing.name},
+                data={"year": year, "changes": changes},
+            )
+    return saved

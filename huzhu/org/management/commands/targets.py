@@ -1,5 +1,5 @@
 """huzhu targets import FILE [--create-units] [--clear-unlisted] [--password]
-huzhu targets report --year Y [--out FILE]"""
+huzhu targets report --year Y [--out FILE] [--unit NAME]"""
 
 import getpass
 import sys
@@ -9,9 +9,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huzhu.dates import scheme_today
-from huzhu.org.reports import report_text, report_workbook
+from huzhu.org.reports import breakdown_text, report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
-from huzhu.org.selectors import district_target_report
+from huzhu.org.selectors import (
+    district_organizing_units,
+    district_target_report,
+    district_union_breakdown,
+)
 from huzhu.org.services import import_targets, new_unit_rows, unlisted_units
 from huzhu.oserrors import describe_os_error
 from huzhu.tabular import PasswordError, TableError, read_rows, too_large
@@ -47,6 +51,11 @@ class Command(BaseCommand):
         reporting = verbs.add_parser("report", help="print the target report of a year")
         reporting.add_argument("--year", required=True)
         reporting.add_argument("--out", help="write the report as .xlsx to this file")
+        reporting.add_argument(
+            "--unit",
+            help="print one organizing unit's grassroots unions instead: their targets, "
+            "paid enrollments and completion rates for the year",
+        )
 
     def handle(self, *args, verb, **options):
         if verb == "import":
@@ -62,7 +71,10 @@ class Command(BaseCommand):
             year = scheme_year(options["year"])
             if year is None:
                 raise CommandError(year_option_error("--year"), returncode=2)
-            self.report(year, options.get("out"))
+            if options.get("unit"):
+                self.breakdown(year, options["unit"])
+            else:
+                self.report(year, options.get("out"))
 
     def ask_password(self, stdin) -> str:
         # Not an option's value: that would stand in the shell history and in `ps`.
@@ -149,6 +161,15 @@ class Command(BaseCommand):
         for error in shown_errors(errors):
             self.stderr.write(error)
         raise CommandError(_("%(name)s: nothing was imported.") % {"name": path.name}, returncode=2)
+
+    def breakdown(self, year: int, name: str):
+        unit = district_organizing_units().filter(name=name.strip()).first()
+        if unit is None:
+            raise CommandError(
+                _("There is no active organizing unit named %(name)s.") % {"name": name},
+                returncode=2,
+            )
+        sys.stdout.write(breakdown_text(district_union_breakdown(year=year, organizing=unit)))
 
     def report(self, year: int, out: str | None):
         report = district_target_report(year=year)
