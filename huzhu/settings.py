@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "huzhu.members",
     "huzhu.policy",
     "huzhu.enrollment",
+    "huzhu.rosters",
     "huzhu.bank",
     "huzhu.files",
     "huzhu.jobs",

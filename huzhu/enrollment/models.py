@@ -120,6 +120,15 @@ class Authorization(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     active = models.BooleanField(default=True)
+    # The roster upload a paper or renewal signing came from (SPEC E6): it goes into
+    # deductions once that upload is approved (rosters.selectors.deductible_q).
+    roster = models.ForeignKey(
+        "rosters.RosterUpload",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorizations",
+    )
     ended_on = models.DateField(null=True, blank=True)
 
     class Meta:
