@@ -50,8 +50,8 @@ class RosterUpload(models.Model):
     unit = models.ForeignKey(
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Whoever approves it and whose subtree sees it (S1): the organizing unit above `unit`,
-    # or the district for a command-line import without --unit.
+    # Who sees it (S1): `unit`'s path, so the union, its organizing unit (which approves it)
+    # and the district; the district's path for a command-line import without --unit.
     unit_path = models.CharField(max_length=255, editable=False)
     file = models.ForeignKey("files.StoredFile", on_delete=models.PROTECT, related_name="+")
     signed_on = models.DateField(_("signed on"))
