@@ -399,7 +399,9 @@ class Breakdown:
 
     @property
     def shares_below_target(self) -> bool:
-        return self.target is not None and (self.share_sum or 0) < self.target
+        # No warning before any union has a share: nothing has been split yet.
+        shares = self.share_sum
+        return self.target is not None and shares is not None and shares < self.target
 
 
 def breakdown_unit(*, user: User, pk: int) -> Unit:

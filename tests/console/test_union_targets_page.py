@@ -62,6 +62,14 @@ def test_no_warning_when_the_split_reaches_the_target(client, tree, people, figu
 
 
 @pytest.mark.django_db
+def test_no_warning_and_a_translated_total_before_anything_is_split(client, tree, people, figures):
+    sign_in(client, people.hutang_admin)
+    html = client.get(page(tree)).content.decode()
+    assert 'id="union-rows"' in html and 'id="share-warning"' not in html
+    assert "<td>合计</td>" in html
+
+
+@pytest.mark.django_db
 def test_a_bad_number_is_refused_naming_the_union(client, tree, people, figures):
     sign_in(client, people.hutang_admin)
     html = client.post(
