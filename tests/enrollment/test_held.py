@@ -131,13 +131,13 @@ def test_7a_the_admin_assigns_held_members_through_the_page(client, people, tree
     response = client.post(reverse("console:held"), {"unit": ""})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "会员：请至少勾选一名会员" in page and "基层工会：请选择" in page
+    assert "职工：请至少勾选一名职工" in page and "基层工会：请选择" in page
     response = client.post(
         reverse("console:held"), {"member": [first.pk, second.pk], "unit": tree.hutang_union.pk}
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "没有待分配基层工会的会员" in page
+    assert "没有待分配基层工会的职工" in page
     assert Member.objects.filter(unit=tree.hutang_union, pk__in=[first.pk, second.pk]).count() == 2
 
 
@@ -156,7 +156,7 @@ def test_7a_s1_other_units_held_members_and_unions_are_404_and_clerks_403(client
         reverse("console:held"), {"member": [member.pk], "unit": tree.niutang_union.pk}
     )
     assert response.status_code == 200
-    assert "基层工会：请选择这些会员所属组织单位湖塘镇下在用的基层工会" in response.content.decode()
+    assert "基层工会：请选择这些职工所属组织单位湖塘镇下在用的基层工会" in response.content.decode()
     sign_in(client, people.hutang_clerk)
     assert client.get(reverse("console:held")).status_code == 403
     assert "held-link" not in client.get(reverse("console:dashboard")).content.decode()
