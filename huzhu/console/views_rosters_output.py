@@ -69,7 +69,7 @@ def roster_export(request):
             form.add_error(None, exc.message)
         else:
             return _download(result.content, result.filename, XLSX.content_type)
-    return render(request, "console/rosters/export.html", {"form": form, "section": "rosters"})
+    return render(request, "console/rosters/export.html", {"form": form})
 
 
 @require_GET
@@ -93,7 +93,7 @@ def roster_forms(request):
             form.add_error(None, exc.message)
         else:
             return _download(content, forms_filename(unit.name, year), PDF)
-    return render(request, "console/rosters/forms.html", {"form": form, "section": "rosters"})
+    return render(request, "console/rosters/forms.html", {"form": form})
 
 
 @require_GET
