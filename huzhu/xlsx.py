@@ -60,6 +60,17 @@ class Sheet:
         self._row += 1
         return self
 
+    def line(self, text: str) -> "Sheet":
+        """A plain line of text across the table's columns, left-aligned, without borders:
+        the notice's "申请单位工会：（盖章）" row and its closing 注 line."""
+        if self._columns > 1:
+            self._sheet.merge_range(
+                self._row, 0, self._row, self._columns - 1, "", self._book.style("line")
+            )
+        self._write(0, text, "line")
+        self._row += 1
+        return self
+
     def header(self, cells: Iterable[str]) -> "Sheet":
         return self.row(cells, bold=True)
 
@@ -102,6 +113,8 @@ class XlsxBook:
             spec: dict[str, object] = {"font_name": "宋体", "valign": "vcenter"}
             if kind == "title":
                 spec.update(bold=True, font_size=14, align="center")
+            elif kind == "line":
+                spec.update(align="left")
             else:
                 spec.update(border=1)
             if kind == "bold":

@@ -86,6 +86,11 @@ MATRIX = [
     ("POST", "console:member_enrollments", "member",
                                             (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("POST", "console:members_export", None, (302, 302, 302, 302, 302, 403, 403, 302, 302)),
+    ("GET", "console:roster_export", None,  (302, 200, 200, 200, 200, 403, 403, 302, 302)),
+    # The payload names 湖塘镇甲公司工会: another unit's for 牛塘镇's admin.
+    ("POST", "console:roster_export", None, (302, 200, 200, 404, 200, 403, 403, 302, 302)),
+    ("GET", "console:roster_forms", None,   (302, 200, 200, 200, 200, 403, 403, 302, 302)),
+    ("GET", "console:member_form", "member", (302, 200, 200, 404, 200, 403, 403, 302, 302)),
     ("GET", "console:jobs", None,           (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:job", "job",           (302, 200, 404, 404, 200, 404, 200, 302, 302)),
     ("GET", "console:job_progress", "job",  (302, 200, 404, 404, 200, 404, 200, 302, 302)),
@@ -154,6 +159,17 @@ def _payload(name, tree, people):
     if name == "portal:enrollment_renew":
         # 张三 was not paid in 2021: refused by E4 for him, and not his record for 李四.
         return {"member": people.member.pk, "year": 2022}
+    if name == "console:roster_export":
+        # 张三 is enrolled: the export is written (and audited) for those allowed.
+        enrollment_services.sign(
+            member=people.member,
+            year=2022,
+            channel="paper",
+            signed_on=datetime.date(2021, 11, 1),
+            source="console",
+            actor=None,
+        )
+        return {"year": 2022, "unit": tree.hutang_union.pk}
     if name == "console:address_unlock":
         return {"address": "203.0.113.9"}
     if name == "console:unit_rename":

@@ -69,6 +69,9 @@ class Action(models.TextChoices):
     ENROLLMENT_REVOKE = "enrollment.revoke", _("authorization revoked")
     ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
     ENROLLMENT_ASSIGN = "enrollment.assign", _("held online signers assigned to a union")
+    # Rosters: the union's roster written out, authorization forms printed (SPEC X8, X9)
+    ROSTER_EXPORT = "roster.export", _("roster exported")
+    ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

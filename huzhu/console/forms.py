@@ -104,3 +104,39 @@ class MemberMoveForm(forms.Form):
 
 class RefuseCorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Reason (the member reads it)"), max_length=200)
+
+
+class RosterExportForm(forms.Form):
+    """SPEC X8: a unit's roster of a year; with a password, encrypted with full numbers.
+    The password is used for this one file and never kept."""
+
+    year = forms.IntegerField(label=_("Scheme year"), min_value=2000, max_value=2100)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    password = forms.CharField(
+        label=_("Password (optional)"),
+        required=False,
+        min_length=8,
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Without a password the ID, phone and union card numbers are masked. With one "
+            "(at least 8 characters), the file is encrypted and holds the full numbers: give "
+            "the password to the recipient separately."
+        ),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        _set_choices(self.fields["unit"], units)
+
+
+class RosterFormsForm(forms.Form):
+    """SPEC X9: the authorization forms of everyone on a unit's roster of a year."""
+
+    year = forms.IntegerField(label=_("Scheme year"), min_value=2000, max_value=2100)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        _set_choices(self.fields["unit"], units)
