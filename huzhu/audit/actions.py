@@ -69,6 +69,11 @@ class Action(models.TextChoices):
     ENROLLMENT_REVOKE = "enrollment.revoke", _("authorization revoked")
     ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
     ENROLLMENT_ASSIGN = "enrollment.assign", _("held online signers assigned to a union")
+    # Roster approval and the collection of the paper forms (SPEC E6)
+    ROSTER_APPROVE = "roster.approve", _("roster approved")
+    ROSTER_RETURN = "roster.return", _("roster returned")
+    ROSTER_COLLECT = "roster.collect", _("paper forms collected")
+    UNIT_FORMS_ROUTE = "unit.forms_route", _("route of paper forms changed")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations
