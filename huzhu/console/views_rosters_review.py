@@ -26,6 +26,7 @@ from huzhu.rosters.services import (
     AlreadyDone,
     ReviewRefused,
     approve_roster,
+    forms_route_of,
     may_record_collection,
     record_collection,
     return_roster,
@@ -98,12 +99,6 @@ def rosters(request):
     )
 
 
-def _route_label(roster: RosterUpload) -> str:
-    organizing = roster.unit.organizing_unit() if roster.unit is not None else None
-    route = organizing.paper_forms_route if organizing is not None else FormsRoute.DISTRICT
-    return str(FormsRoute(route).label)
-
-
 @require_GET
 @staff_view
 def roster(request, pk: int):
@@ -127,7 +122,7 @@ def roster(request, pk: int):
             "authorizations": shown,
             "authorizations_total": total,
             "history": selectors.roster_history(roster=found),
-            "route": _route_label(found),
+            "route": FormsRoute(forms_route_of(found)).label,
             "reviewable": reviewable,
             "return_form": ReturnForm() if reviewable else None,
             "collect_form": CollectForm(initial={"count": found.imported or None})

@@ -15,6 +15,7 @@ from huzhu.audit.services import record_event
 from huzhu.dates import scheme_date, scheme_today
 from huzhu.enrollment import services as enrollment_services
 from huzhu.enrollment.models import Authorization, Enrollment, State
+from huzhu.org.models import FormsRoute
 from huzhu.rosters.models import ImportStatus, Review, RosterUpload
 
 RETURN_REASON_CHARS = 500
@@ -150,15 +151,19 @@ def return_roster(*, actor: User, roster: RosterUpload, reason: str, request=Non
 def may_record_collection(*, user: User, roster: RosterUpload) -> bool:
     """Who records the paper forms of this roster (the notices): the service agency for an
     organizing unit on the agency route, the district admin for one on the district's."""
-    needed = roles.Role.AGENCY if _route(roster) == "agency" else roles.Role.DISTRICT_ADMIN
+    needed = (
+        roles.Role.AGENCY
+        if forms_route_of(roster) == FormsRoute.AGENCY
+        else roles.Role.DISTRICT_ADMIN
+    )
     return user.role == needed
 
 
-def _route(roster: RosterUpload) -> str:
+def forms_route_of(roster: RosterUpload) -> str:
     """The route of the roster's organizing unit; a roster of no union (a command-line
     import) goes to the district."""
     organizing = roster.unit.organizing_unit() if roster.unit is not None else None
-    return organizing.paper_forms_route if organizing is not None else "district"
+    return organizing.paper_forms_route if organizing is not None else FormsRoute.DISTRICT
 
 
 def record_collection(
@@ -168,7 +173,7 @@ def record_collection(
     of them, by `actor`. Recorded once: a second record is refused (the audit row keeps
     the first)."""
     if not may_record_collection(user=actor, roster=roster):
-        if _route(roster) == "agency":
+        if forms_route_of(roster) == FormsRoute.AGENCY:
             raise ReviewRefused(
                 _("These paper forms go to the service agency, which records their collection.")
             )
