@@ -15,6 +15,7 @@ from huzhu.enrollment import services as enrollment_services
 from huzhu.enrollment.models import Authorization, EnrollmentChange, State
 from huzhu.org.rules import forms_route_for_name
 from huzhu.org.services import UnitError, set_forms_route
+from huzhu.policy.selectors import current_policies
 from huzhu.rosters.models import ImportStatus, Review
 from huzhu.rosters.selectors import deductible_q
 from huzhu.rosters.services import (
@@ -319,3 +320,24 @@ def test_e6_a_route_is_set_for_organizing_units_only(tree, people):
         set_forms_route(actor=people.district_admin, unit=tree.hutang_union, route="district")
     with pytest.raises(UnitError):
         set_forms_route(actor=people.district_admin, unit=tree.hutang, route="bank")
+
+
+def test_e6_returning_spares_an_enrollment_signed_again_since(roster, people):
+    """The member signed again online after the roster (E5 supersedes the roster's
+    authorization): returning the roster leaves that signing and the enrollment alone."""
+    window = current_policies()[2022].windows["online"]
+    again = enrollment_services.sign(
+        member=people.member,
+        year=2022,
+        channel="online",
+        signed_on=window.start,
+        source="bank_notice",
+        actor=None,
+    )
+    return_roster(actor=people.hutang_admin, roster=roster, reason="重复")
+    again.authorization.refresh_from_db()
+    again.enrollment.refresh_from_db()
+    assert again.authorization.active is True
+    assert again.enrollment.state == State.AUTHORIZED
+    event = AuditEvent.objects.get(object_id=str(roster.pk), action="roster.return")
+    assert (event.data["authorizations_ended"], event.data["enrollments_revoked"]) == (1, 1)
