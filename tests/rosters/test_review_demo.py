@@ -4,7 +4,9 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from huzhu.accounts.models import User
 from huzhu.audit.models import AuditEvent
 from huzhu.enrollment.models import Authorization, State
 from huzhu.rosters.models import Review, RosterUpload
@@ -12,7 +14,7 @@ from huzhu.rosters.selectors import deductible_q
 
 
 @pytest.mark.django_db
-def test_the_demo_holds_rosters_approved_awaiting_and_returned():
+def test_the_demo_holds_rosters_approved_awaiting_and_returned(client):
     call_command("demo", stdout=io.StringIO())
     rosters = {roster.review: roster for roster in RosterUpload.objects.all()}
     assert set(rosters) == {Review.APPROVED, Review.AWAITING, Review.RETURNED}
@@ -28,3 +30,12 @@ def test_the_demo_holds_rosters_approved_awaiting_and_returned():
     assert not returned.authorizations.filter(active=True).exists()
     assert {a.enrollment.state for a in returned.authorizations.all()} == {State.REVOKED}
     assert AuditEvent.objects.filter(action__startswith="roster.").count() == 3
+    client.force_login(User.objects.get(username="hutang"))
+    listing = client.get(reverse("console:rosters")).content.decode()
+    assert "待审核 1 份" in listing
+    for roster in rosters.values():
+        assert roster.file.original_name in listing
+        page = client.get(reverse("console:roster", args=[roster.pk])).content.decode()
+        assert roster.get_review_display() in page
+        if roster.review == Review.RETURNED:
+            assert "第2行职工未在授权书上签名" in page
