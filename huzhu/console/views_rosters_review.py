@@ -114,6 +114,11 @@ def roster(request, pk: int):
         and found.collected_on is None
         and may_record_collection(user=request.user, roster=found)
     )
+    collect_form = None
+    if collectable:
+        collect_form = CollectForm(initial={"count": found.imported or None})
+        # The browser's date picker stops where the service does (E6: not in the future).
+        collect_form.fields["collected_on"].widget.attrs["max"] = scheme_today().isoformat()
     return render(
         request,
         "console/rosters/detail.html",
@@ -125,10 +130,7 @@ def roster(request, pk: int):
             "route": FormsRoute(forms_route_of(found)).label,
             "reviewable": reviewable,
             "return_form": ReturnForm() if reviewable else None,
-            "collect_form": CollectForm(initial={"count": found.imported or None})
-            if collectable
-            else None,
-            "today": scheme_today(),
+            "collect_form": collect_form,
         },
     )
 
