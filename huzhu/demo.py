@@ -17,6 +17,9 @@ from huzhu.accounts.roles import Role, needs_second_factor
 from huzhu.dates import SCHEME_ZONE
 from huzhu.enrollment import services as enrollment
 from huzhu.enrollment.models import Authorization, Channel, EnrollmentChange, Source, State
+from huzhu.enrollment.rules import EnrollmentError
+from huzhu.files import rules as file_kinds
+from huzhu.files.services import store_generated
 from huzhu.members.models import Member
 from huzhu.members.rules import id_check_char
 from huzhu.members.services import MemberInput, create_member
@@ -24,6 +27,9 @@ from huzhu.org.models import Unit, UnitKind
 from huzhu.org.rules import parse_target_table
 from huzhu.org.services import create_unit, district, import_targets, set_union_targets
 from huzhu.policy.selectors import current_policies
+from huzhu.rosters.models import ImportStatus, Review, RosterKind, RosterUpload
+from huzhu.rosters.models import Source as RosterSource
+from huzhu.rosters.services import approve_roster, record_collection, return_roster
 from huzhu.tabular import read_rows
 
 DEMO_PASSWORD = "huzhu-demo-2022"
@@ -141,6 +147,7 @@ def load_demo() -> dict:
         load_demo_enrollments(members, rng)
         spread_demo_payments(rng)
         load_demo_splits()
+        load_demo_rosters()
     return {"keys": keys}
 
 
@@ -269,6 +276,110 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
                 on=day + datetime.timedelta(days=rng.randint(1, 20)),
             )
     enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
+
+
+def _demo_paper_signings(union: Unit, *, uploader: User) -> list[Authorization]:
+    """A few members of `union` not yet signed for 2022 sign on paper (a roster's rows):
+    the rosters awaiting approval and returned need unpaid enrollments of their own."""
+    window = current_policies()[2022].windows[Channel.PAPER]
+    signed = []
+    for member in Member.objects.filter(unit=union).exclude(enrollments__year=2022)[:4]:
+        try:
+            signed.append(
+                enrollment.sign(
+                    member=member,
+                    year=2022,
+                    channel=Channel.PAPER,
+                    signed_on=window.start + datetime.timedelta(days=7),
+                    source=Source.ROSTER,
+                    actor=uploader,
+                ).authorization
+            )
+        except EnrollmentError:
+            continue  # not eligible for a paper signing (the policy, M6): not on the roster
+    return signed
+
+
+# 湖塘镇's three grassroots unions' 2022 rosters: the first approved with its paper forms
+# collected by the service agency, the second awaiting approval, the third returned.
+DEMO_ROSTER_REVIEWS = (Review.APPROVED, Review.AWAITING, Review.RETURNED)
+
+
+def load_demo_rosters() -> None:
+    """Roster uploads (SPEC E6) for the 2022 paper authorizations of 湖塘镇's unions, each
+    in a different state of review, written through the review services so each has its
+    history. A roster waiting or returned holds only unpaid enrollments."""
+    hutang = Unit.objects.get(name="湖塘镇")
+    unions = list(Unit.objects.filter(parent=hutang).order_by("position"))
+    clerk = User.objects.get(username="hutang_clerk")
+    admin = User.objects.get(username="hutang")
+    agency = User.objects.get(username="agency")
+    for union, review in zip(unions, DEMO_ROSTER_REVIEWS, strict=False):
+        authorizations = [
+            found
+            for found in Authorization.objects.filter(
+                active=True,
+                channel=Channel.PAPER,
+                enrollment__year=2022,
+                enrollment__grassroots_union=union,
+            )
+            .select_related("enrollment__member")
+            .order_by("id")
+            if review == Review.APPROVED or found.enrollment.state == State.AUTHORIZED
+        ]
+        if review != Review.APPROVED:
+            authorizations += _demo_paper_signings(union, uploader=admin)
+        if not authorizations:
+            continue
+        signed_on = max(found.signed_on for found in authorizations)
+        uploaded_at = datetime.datetime.combine(
+            signed_on + datetime.timedelta(days=1), datetime.time(10, 30), tzinfo=SCHEME_ZONE
+        )
+        uploader = clerk if union.pk == clerk.unit_id else admin
+        lines = ["序号,乡镇,姓名,身份证号码,手机号码,工作单位,工会卡卡号,是否参加常州基本医保,备注"]
+        for index, found in enumerate(authorizations, start=1):
+            member = found.enrollment.member
+            lines.append(
+                f"{index},湖塘镇,{member.name},{member.id_number_masked},{member.phone_masked},"
+                f"{member.employer_name},{member.union_card_masked},是,"
+            )
+        name = f"{union.name.removesuffix('工会')}{uploaded_at:%m%d}.csv"
+        stored = store_generated(
+            actor=uploader,
+            content=("\n".join(lines) + "\n").encode("utf-8"),
+            name=name,
+            unit_path=union.path,
+            kind=file_kinds.CSV,
+        ).file
+        roster = RosterUpload.objects.create(
+            year=2022,
+            kind=RosterKind.NEW,
+            unit=union,
+            unit_path=union.path,
+            file=stored,
+            signed_on=signed_on,
+            source=RosterSource.CONSOLE,
+            uploaded_by=uploader,
+            uploaded_at=uploaded_at,
+            status=ImportStatus.IMPORTED,
+            imported=len(authorizations),
+            review=Review.AWAITING,
+        )
+        Authorization.objects.filter(pk__in=[found.pk for found in authorizations]).update(
+            roster=roster
+        )
+        if review == Review.APPROVED:
+            approve_roster(actor=admin, roster=roster)
+            record_collection(
+                actor=agency,
+                roster=roster,
+                collected_on=signed_on + datetime.timedelta(days=3),
+                count=len(authorizations),
+            )
+        elif review == Review.RETURNED:
+            return_roster(
+                actor=admin, roster=roster, reason="第2行职工未在授权书上签名，请补签后重新上传"
+            )
 
 
 def demo_logins() -> list[str]:

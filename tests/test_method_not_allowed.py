@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from huzhu.members.services import request_correction
 from tests.conftest import sign_in
+from tests.rosters.review_helpers import make_roster
 from tests.test_persona_matrix import MATRIX
 
 
@@ -53,6 +54,8 @@ def test_an_api_405_is_json_with_the_allow_header(client, method, path, allow):
 def test_every_post_only_console_page_answers_a_get_with_the_apps_405(client, people, tree):
     args = {None: [], "member": [people.member.pk], "user": [people.hutang_clerk.pk]}
     args["unit"] = [tree.hutang_union_b.pk]
+    args["organizing"] = [tree.hutang.pk]
+    args["roster"] = [make_roster(unit=tree.hutang_union, uploader=people.hutang_clerk).pk]
     args["correction"] = [
         request_correction(member=people.member, field="name", text="名字写错了").pk
     ]

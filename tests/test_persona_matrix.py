@@ -24,6 +24,7 @@ from huzhu.members.services import MemberInput, create_member, request_correctio
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
+from tests.rosters.review_helpers import make_roster
 
 PERSONAS = (
     "anonymous",
@@ -41,7 +42,8 @@ STAFF = PERSONAS[1:7]
 # Arguments: "member" is 湖塘镇's member 张三, "policy" a policy version, "user" the clerk,
 # "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
 # job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
-# enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇.
+# enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇, "roster" a roster
+# upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -110,6 +112,21 @@ MATRIX = [
     ("POST", "console:user_disable", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:user_enable", "user", (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:address_unlock", None, (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:rosters", None,        (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:roster", "roster",     (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("GET", "console:roster_file", "roster", (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("GET", "console:roster_errors", "roster",
+                                            (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:roster_approve", "roster",
+                                            (302, 302, 403, 404, 302, 403, 403, 302, 302)),
+    ("POST", "console:roster_return", "roster",
+                                            (302, 302, 403, 404, 302, 403, 403, 302, 302)),
+    # The roster awaits approval: the district admin is told the town's forms go to the
+    # service agency (whose user is not among these personas), and nothing is written.
+    ("POST", "console:roster_collect", "roster",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:unit_forms_route", "organizing",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "portal:home", None,            (302, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("GET", "portal:login", None,           (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("POST", "portal:logout", None,         (302, 302, 302, 302, 302, 302, 302, 302, 302)),
@@ -225,6 +242,12 @@ def _payload(name, tree, people):
         }
     if name == "console:union_targets":
         return {f"union-{tree.hutang_union.pk}": "5"}
+    if name == "console:roster_return":
+        return {"reason": "缺少职工签字"}
+    if name == "console:roster_collect":
+        return {"collected_on": datetime.date.today().isoformat(), "count": 1}
+    if name == "console:unit_forms_route":
+        return {"route": "district"}
     if name == "console:targets_import":
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
@@ -284,6 +307,14 @@ def test_s1_each_persona_gets_the_expected_answer(
                 actor=None,
             ).enrollment.pk
         ],
+        "roster": lambda: [
+            make_roster(
+                unit=tree.hutang_union,
+                uploader=people.hutang_clerk,
+                members=[people.member],
+                errors=True,
+            ).pk
+        ],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -339,6 +370,9 @@ def _is_allowed_write(name, persona):
         "console:user_disable": {"district_admin"},
         "console:user_enable": {"district_admin"},
         "console:address_unlock": {"district_admin"},
+        "console:roster_approve": {"hutang_admin", "district_admin"},
+        "console:roster_return": {"hutang_admin", "district_admin"},
+        "console:unit_forms_route": {"district_admin"},
         "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),

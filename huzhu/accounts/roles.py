@@ -100,3 +100,16 @@ def sees_every_job(role: str) -> bool:
     """The background jobs of everyone in scope, not only one's own: the district's
     admin and auditor (jobs are work done on the district's data)."""
     return role in AUDIT_READER_ROLES
+
+
+def can_review_rosters(role: str) -> bool:
+    """Approve or return a grassroots union's roster (SPEC E6): its organizing unit's admin,
+    or the district admin (scope decides which rosters)."""
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
+
+
+def can_record_collection(role: str) -> bool:
+    """Record that an approved roster's paper forms were collected (SPEC E6): the service
+    agency, or the district admin for the units that hand them to the district; which of the
+    two for a given roster is the organizing unit's route (Unit.paper_forms_route)."""
+    return role in {Role.AGENCY, Role.DISTRICT_ADMIN}

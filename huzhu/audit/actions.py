@@ -72,6 +72,11 @@ class Action(models.TextChoices):
     # Rosters: the union's roster written out, authorization forms printed (SPEC X8, X9)
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
+    # Roster approval and the collection of the paper forms (SPEC E6)
+    ROSTER_APPROVE = "roster.approve", _("roster approved")
+    ROSTER_RETURN = "roster.return", _("roster returned")
+    ROSTER_COLLECT = "roster.collect", _("paper forms collected")
+    UNIT_FORMS_ROUTE = "unit.forms_route", _("route of paper forms changed")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

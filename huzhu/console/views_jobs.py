@@ -18,6 +18,7 @@ from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.console.access import staff_view
 from huzhu.errors import file_gone
+from huzhu.files.models import StoredFile
 from huzhu.files.selectors import stored_file_for
 from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
@@ -87,7 +88,12 @@ def members_export(request):
 def stored_file(request, pk: int):
     """A stored file, to those whose scope holds its owning unit; 404 to everyone else.
     Always a download, never rendered by the browser."""
-    stored = stored_file_for(user=request.user, pk=pk)
+    return serve_stored(request, stored_file_for(user=request.user, pk=pk))
+
+
+def serve_stored(request, stored: StoredFile):
+    """Send a stored file the caller has found in the user's scope, with its audit row;
+    410 when it is no longer on disk."""
     try:
         content = open_stored(stored)
     except FileNotFoundError:

@@ -10,7 +10,7 @@ from huzhu.accounts import roles
 from huzhu.console.access import require, staff_view
 from huzhu.console.forms import UnitMoveForm, UnitRenameForm
 from huzhu.org import selectors as org_selectors
-from huzhu.org.models import Unit, UnitKind
+from huzhu.org.models import FormsRoute, Unit, UnitKind
 from huzhu.org.services import (
     UnitError,
     deactivate_unit,
@@ -33,6 +33,8 @@ def unit(request, pk: int):
         "children": org_selectors.child_units(user=request.user, unit=found),
         "members": org_selectors.member_count(user=request.user, unit=found),
         "targets": org_selectors.unit_targets(user=request.user, unit=found),
+        "forms_route_label": FormsRoute(found.paper_forms_route).label,
+        "forms_routes": FormsRoute.choices,
     }
     if roles.can_correct_units(request.user.role):
         context["rename_form"] = UnitRenameForm(initial={"name": found.name})

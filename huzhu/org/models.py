@@ -9,6 +9,14 @@ class UnitKind(models.TextChoices):
     EMPLOYER = "employer", _("employer")
 
 
+class FormsRoute(models.TextChoices):
+    """Where an organizing unit hands its approved rosters' paper forms (SPEC E6; the 2021
+    notice §4–5, the 2022 notice §3)."""
+
+    AGENCY = "agency", _("the service agency (人保公司)")
+    DISTRICT = "district", _("the district's 权益保障部")
+
+
 # Which kind of unit may sit under which (SPEC T1).
 CHILD_KINDS = {
     UnitKind.DISTRICT: {UnitKind.ORGANIZING},
@@ -47,6 +55,11 @@ class Unit(models.Model):
     # transaction that adds one, so "members in scope" is a sum over a few hundred units,
     # not a count over the whole member table (`huzhu member_counts` checks and repairs it).
     member_count = models.PositiveIntegerField(default=0, editable=False)
+    # An organizing unit's route for paper forms; blank follows its name
+    # (rules.forms_route_for_name), the district admin may set it on the unit's page.
+    forms_route = models.CharField(
+        _("paper forms go to"), max_length=10, choices=FormsRoute.choices, blank=True
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -63,6 +76,12 @@ class Unit(models.Model):
     @property
     def unit_path(self) -> str:
         return self.path
+
+    @property
+    def paper_forms_route(self) -> str:
+        from huzhu.org.rules import forms_route_for_name
+
+        return self.forms_route or forms_route_for_name(self.name)
 
     def is_within(self, other: "Unit") -> bool:
         return self.path.startswith(other.path)

@@ -272,3 +272,20 @@ def iso_week_label(monday) -> str:
     """'2022-W07': the ISO week of a Monday (Shanghai dates)."""
     year, week, _day = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+# The 2022 notice §3: "镇、开发区、街道总工会 … 联系人保公司工作人员上门收取纸质材料";
+# "系统（局）、直属单位工会 … 直接上交给区总工会权益保障部". Towns, streets and the zones
+# (高新区, 经开区, 绿建区, 西太湖, 太湖湾, 淹管会 in 附件1) go to the agency; bureaus, groups
+# and directly affiliated unions (…局, …集团, 工贸资产, 机关工联会, 其他) to the district.
+AGENCY_ROUTE_ENDINGS = ("镇", "街道", "区", "园", "管委会", "管会", "西太湖", "太湖湾")
+
+
+def forms_route_for_name(name: str) -> str:
+    """ "agency" or "district": where an organizing unit of this name hands its paper forms
+    when nobody set it. A name the rule does not know goes to the district, whose admin
+    can change it on the unit's page."""
+    base = normalize_width(name).strip()
+    for suffix in ("总工会", "工会"):
+        base = base.removesuffix(suffix)
+    return "agency" if base.endswith(AGENCY_ROUTE_ENDINGS) else "district"

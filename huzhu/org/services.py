@@ -12,7 +12,7 @@ from huzhu.accounts.models import User
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
-from huzhu.org.models import CHILD_KINDS, Target, UnionTarget, Unit, UnitKind
+from huzhu.org.models import CHILD_KINDS, FormsRoute, Target, UnionTarget, Unit, UnitKind
 from huzhu.org.rules import TargetFile, TargetFileError, parse_union_targets
 
 DISTRICT_NAME = "武进区总工会"
@@ -439,3 +439,28 @@ def set_union_targets(
                 data={"year": year, "changes": changes},
             )
     return saved
+
+
+def set_forms_route(*, actor: Actor, unit: Unit, route: str, request=None) -> Unit:
+    """Where an organizing unit hands its paper forms (SPEC E6): the district admin's
+    correction of what the unit's name suggests."""
+    if unit.kind != UnitKind.ORGANIZING:
+        raise UnitError(_("Only an organizing unit hands in paper forms."))
+    if route not in FormsRoute.values:
+        raise UnitError(_("Paper forms go to: choose one of the two."))
+    with transaction.atomic():
+        unit = _locked(unit)
+        old = unit.paper_forms_route
+        if unit.forms_route == route:
+            return unit
+        unit.forms_route = route
+        unit.save(update_fields=["forms_route"])
+        record_event(
+            action=Action.UNIT_FORMS_ROUTE,
+            actor=actor,
+            target=unit,
+            request=request,
+            summary=f"{unit.name} {old} → {route}",
+            data={"old": old, "new": route},
+        )
+    return unit

@@ -1,15 +1,19 @@
 """Reading roster uploads."""
 
+from dataclasses import dataclass
+
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
-from huzhu.accounts.access import scoped
-from huzhu.enrollment.models import Enrollment, State
+from huzhu.accounts.access import get_in_scope_or_404, scoped
+from huzhu.audit.actions import Action
+from huzhu.audit.models import AuditEvent
+from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.paths import Bytewise, starts_with
-from huzhu.rosters.models import Review
+from huzhu.rosters.models import ImportStatus, Review, RosterUpload
 
 
 def deductible_q(prefix: str = "") -> Q:
@@ -66,4 +70,84 @@ def member_with_id_number(id_number: str) -> Member | None:
         Member.objects.select_related("unit")
         .filter(id_number_hash=crypto.lookup_hash("id", id_number))
         .first()
+    )
+
+
+# --- Review: the uploads list, one upload, its authorizations and history (SPEC E6, S1) -----
+
+REVIEW_ACTIONS = (Action.ROSTER_APPROVE, Action.ROSTER_RETURN, Action.ROSTER_COLLECT)
+AUTHORIZATIONS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class RosterFilters:
+    year: int | None = None
+    status: str = ""
+    review: str = ""
+
+
+def rosters_for(*, user, filters: RosterFilters) -> QuerySet[RosterUpload]:
+    """The uploads in the user's subtree (S1), newest first, with what the list shows
+    fetched in the same query."""
+    listed = scoped(RosterUpload.objects.all(), user, "unit_path").select_related(
+        "unit", "uploaded_by", "file", "reviewed_by", "collected_by"
+    )
+    if filters.year is not None:
+        listed = listed.filter(year=filters.year)
+    if filters.status:
+        listed = listed.filter(status=filters.status)
+    if filters.review:
+        listed = listed.filter(review=filters.review)
+    return listed.order_by("-uploaded_at", "-id")
+
+
+def awaiting_count(*, user) -> int:
+    """Uploads in scope whose import finished and that wait for approval (待审核)."""
+    return (
+        scoped(RosterUpload.objects.all(), user, "unit_path")
+        .filter(status=ImportStatus.IMPORTED, review=Review.AWAITING)
+        .count()
+    )
+
+
+def roster_years(*, user) -> list[int]:
+    return list(
+        scoped(RosterUpload.objects.all(), user, "unit_path")
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def roster_for(*, user, pk: int) -> RosterUpload:
+    """One upload in the user's subtree; 404 otherwise (S1)."""
+    return get_in_scope_or_404(
+        RosterUpload.objects.select_related(
+            "unit", "uploaded_by", "file", "errors_file", "reviewed_by", "collected_by"
+        ),
+        user,
+        "unit_path",
+        pk=pk,
+    )
+
+
+def roster_authorizations(*, roster: RosterUpload) -> tuple[list[Authorization], int]:
+    """The first authorizations the upload created (bounded) and how many there are."""
+    created = Authorization.objects.filter(roster=roster)
+    shown = list(created.select_related("enrollment__member").order_by("id")[:AUTHORIZATIONS_SHOWN])
+    total = len(shown) if len(shown) < AUTHORIZATIONS_SHOWN else created.count()
+    return shown, total
+
+
+def roster_history(*, roster: RosterUpload) -> QuerySet[AuditEvent]:
+    """Who approved, returned or recorded the collection of the upload, when and why: its
+    rows of the audit log, oldest first."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=RosterUpload._meta.label_lower,
+            object_id=str(roster.pk),
+            action__in=REVIEW_ACTIONS,
+        )
+        .select_related("actor_user")
+        .order_by("at", "id")
     )

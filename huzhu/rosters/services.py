@@ -1,0 +1,222 @@
+"""Writing roster uploads."""
+
+# --- Review: approval, return and the collection of the paper forms (SPEC E6) --------------
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huzhu.accounts import roles
+from huzhu.accounts.models import User
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.dates import scheme_date, scheme_today
+from huzhu.enrollment import services as enrollment_services
+from huzhu.enrollment.models import Authorization, Enrollment, State
+from huzhu.org.models import FormsRoute
+from huzhu.rosters.models import ImportStatus, Review, RosterUpload
+
+RETURN_REASON_CHARS = 500
+
+
+class ReviewRefused(Exception):
+    """The step cannot be taken on this roster; the message says why, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyDone(Exception):
+    """The same step was taken already (a second click): nothing changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _locked(roster: RosterUpload) -> RosterUpload:
+    return RosterUpload.objects.select_for_update().get(pk=roster.pk)
+
+
+def _check_reviewable(roster: RosterUpload, *, step: str) -> None:
+    """Only a finished import waiting for its organizing unit is approved or returned; a
+    decision once taken is final (a returned roster is corrected by uploading it again)."""
+    if roster.review == step:
+        if step == Review.APPROVED:
+            raise AlreadyDone(_("This roster has already been approved."))
+        raise AlreadyDone(_("This roster has already been returned."))
+    if roster.review == Review.APPROVED:
+        raise ReviewRefused(_("This roster has been approved: it can no longer be returned."))
+    if roster.review == Review.RETURNED:
+        raise ReviewRefused(
+            _("This roster was returned: it cannot be approved. The union uploads it again.")
+        )
+    if roster.status != ImportStatus.IMPORTED:
+        raise ReviewRefused(
+            _("Only a roster whose import has finished can be approved or returned.")
+        )
+
+
+def _summary(roster: RosterUpload) -> str:
+    return f"{roster.year} {roster.unit or ''} {roster.file.original_name}"
+
+
+def approve_roster(*, actor: User, roster: RosterUpload, request=None) -> RosterUpload:
+    """SPEC E6: the organizing unit approves a grassroots union's roster; its paper
+    authorizations go into deductions from now on (selectors.deductible_q)."""
+    with transaction.atomic():
+        roster = _locked(roster)
+        _check_reviewable(roster, step=Review.APPROVED)
+        roster.review = Review.APPROVED
+        roster.reviewed_by = actor
+        roster.reviewed_at = timezone.now()
+        roster.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+        record_event(
+            action=Action.ROSTER_APPROVE,
+            actor=actor,
+            target=roster,
+            request=request,
+            summary=_summary(roster),
+            data={"year": roster.year, "imported": roster.imported},
+        )
+    return roster
+
+
+def clean_return_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ReviewRefused(_("Reason: say why the roster is returned."))
+    if len(reason) > RETURN_REASON_CHARS:
+        raise ReviewRefused(
+            _("Reason: at most %(count)s characters.") % {"count": RETURN_REASON_CHARS}
+        )
+    return reason
+
+
+def return_roster(*, actor: User, roster: RosterUpload, reason: str, request=None) -> RosterUpload:
+    """SPEC E6: the organizing unit sends a roster back. The authorizations it created that
+    are still active end today; an unpaid enrollment left without an active authorization
+    is revoked ("汇总表退回：<reason>"), with its state change kept. A paid enrollment keeps
+    its state (no refund here); a later corrected roster signs the revoked ones again."""
+    reason = clean_return_reason(reason)
+    today = scheme_today()
+    why = _("Roster returned: %(reason)s") % {"reason": reason}
+    with transaction.atomic():
+        roster = _locked(roster)
+        _check_reviewable(roster, step=Review.RETURNED)
+        ending = list(
+            Authorization.objects.select_for_update()
+            .filter(roster=roster, active=True)
+            .order_by("enrollment_id")
+            .values_list("pk", "enrollment_id")
+        )
+        Authorization.objects.filter(pk__in=[pk for pk, _e in ending]).update(
+            active=False, ended_on=today
+        )
+        revoked = 0
+        enrollments = (
+            Enrollment.objects.select_for_update()
+            .filter(pk__in=[e for _pk, e in ending])
+            .exclude(state__in=[State.PAID, State.REVOKED, State.LAPSED])
+            .exclude(authorizations__active=True)
+            .order_by("pk")
+        )
+        for enrollment in enrollments:
+            enrollment_services._move(enrollment, State.REVOKED, actor, why)
+            revoked += 1
+        roster.review = Review.RETURNED
+        roster.reviewed_by = actor
+        roster.reviewed_at = timezone.now()
+        roster.return_reason = reason
+        roster.save(update_fields=["review", "reviewed_by", "reviewed_at", "return_reason"])
+        record_event(
+            action=Action.ROSTER_RETURN,
+            actor=actor,
+            target=roster,
+            request=request,
+            summary=_summary(roster),
+            data={
+                "year": roster.year,
+                "reason": reason,
+                "authorizations_ended": len(ending),
+                "enrollments_revoked": revoked,
+            },
+        )
+    return roster
+
+
+def may_record_collection(*, user: User, roster: RosterUpload) -> bool:
+    """Who records the paper forms of this roster (the notices): the service agency for an
+    organizing unit on the agency route, the district admin for one on the district's."""
+    needed = (
+        roles.Role.AGENCY
+        if forms_route_of(roster) == FormsRoute.AGENCY
+        else roles.Role.DISTRICT_ADMIN
+    )
+    return user.role == needed
+
+
+def forms_route_of(roster: RosterUpload) -> str:
+    """The route of the roster's organizing unit; a roster of no union (a command-line
+    import) goes to the district."""
+    organizing = roster.unit.organizing_unit() if roster.unit is not None else None
+    return organizing.paper_forms_route if organizing is not None else FormsRoute.DISTRICT
+
+
+def record_collection(
+    *, actor: User, roster: RosterUpload, collected_on: datetime.date, count: int, request=None
+) -> RosterUpload:
+    """E6: the paper forms of an approved roster were collected on `collected_on`, `count`
+    of them, by `actor`. Recorded once: a second record is refused (the audit row keeps
+    the first)."""
+    if not may_record_collection(user=actor, roster=roster):
+        if forms_route_of(roster) == FormsRoute.AGENCY:
+            raise ReviewRefused(
+                _("These paper forms go to the service agency, which records their collection.")
+            )
+        raise ReviewRefused(
+            _(
+                "These paper forms go to the district's rights protection department, "
+                "which records their collection."
+            )
+        )
+    if collected_on > scheme_today():
+        raise ReviewRefused(_("Date collected: the date cannot be in the future."))
+    if count < 1:
+        raise ReviewRefused(_("Number of forms: enter a whole number of at least 1."))
+    with transaction.atomic():
+        roster = _locked(roster)
+        if roster.collected_on is not None:
+            if roster.collected_on == collected_on and roster.collected_count == count:
+                raise AlreadyDone(_("This collection has already been recorded."))
+            raise ReviewRefused(
+                _("The collection of these forms was already recorded on %(day)s.")
+                % {"day": roster.collected_on.isoformat()}
+            )
+        if roster.review != Review.APPROVED:
+            raise ReviewRefused(_("Paper forms are recorded for an approved roster only."))
+        if collected_on < scheme_date(roster.uploaded_at):
+            raise ReviewRefused(
+                _("Date collected: the date cannot be before the upload (%(day)s).")
+                % {"day": scheme_date(roster.uploaded_at).isoformat()}
+            )
+        roster.collected_on = collected_on
+        roster.collected_count = count
+        roster.collected_by = actor
+        roster.save(update_fields=["collected_on", "collected_count", "collected_by"])
+        record_event(
+            action=Action.ROSTER_COLLECT,
+            actor=actor,
+            target=roster,
+            request=request,
+            summary=_summary(roster),
+            data={
+                "collected_on": collected_on.isoformat(),
+                "count": count,
+                "imported": roster.imported,
+            },
+        )
+    return roster
