@@ -59,10 +59,20 @@ class KeyRing:
     fernet: MultiFernet | None  # the keys that are Fernet keys, for tokens written before g1
 
     def encrypt(self, value: str) -> str:
+        return self.encrypt_many((value,))[0]
+
+    def encrypt_many(self, values: Iterable[str]) -> list[str]:
+        """`g1.<key id>.<base64url(nonce + ciphertext + tag)>` with the current key, a fresh
+        random nonce each; the header is authenticated too (associated data)."""
         header = f"{FORMAT}.{self.current}"
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self.ciphers[self.current].encrypt(nonce, value.encode(), header.encode())
-        return f"{header}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+        prefix, associated = header + ".", header.encode()
+        seal = self.ciphers[self.current].encrypt
+        urandom, b64 = os.urandom, base64.urlsafe_b64encode
+        tokens = []
+        for value in values:  # locals only: this loop runs 300,000 times in a roster import
+            nonce = urandom(NONCE_BYTES)
+            tokens.append(prefix + b64(nonce + seal(nonce, value.encode(), associated)).decode())
+        return tokens
 
     def decrypt(self, token: str) -> str:
         if token.startswith(FORMAT + "."):
@@ -128,8 +138,7 @@ def encrypt(value: str) -> str:
 
 def encrypt_many(values: Iterable[str]) -> list[str]:
     """`encrypt` for bulk paths (imports): one key lookup for all the values."""
-    ring = configured_ring()
-    return [ring.encrypt(value) for value in values]
+    return configured_ring().encrypt_many(values)
 
 
 def decrypt(token: str, *, key: str | None = None, retired: Sequence[str] = ()) -> str:
