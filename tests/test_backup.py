@@ -274,6 +274,19 @@ def test_s2_restore_checks_the_keys_on_both_ciphertext_formats(tmp_path):
     assert "密钥属于另一套系统" in refusal(archive, tmp_path)
 
 
+def test_s2_restore_check_command_with_both_formats(tmp_path):
+    field_key = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db", field_key=field_key, aes_key=field_key)
+    archive = write_archive(tmp_path / "a.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    out = ok(huzhu(tmp_path / "checked", "restore", "--check", str(archive)))
+    assert "密钥能解开备份数据库中的职工信息" in out
+    other = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db2", field_key=field_key, aes_key=other)
+    archive = write_archive(tmp_path / "b.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    refused = huzhu(tmp_path / "refused", "restore", "--check", str(archive))
+    assert refused.returncode == 2 and "密钥属于另一套系统" in refused.stdout + refused.stderr
+
+
 def test_s2_restore_opens_members_of_a_retired_field_key(tmp_path):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     database = huzhu_database(tmp_path / "db", field_key=old, aes_key=old)

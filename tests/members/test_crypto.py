@@ -7,9 +7,13 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.test import override_settings
+from django.urls import reverse
 
 from huzhu import config
 from huzhu.members import crypto
+from huzhu.members.models import Member
+from huzhu.members.services import MemberUpdate, update_member
+from tests.conftest import sign_in
 
 ID_NUMBER = "320412198506150013"
 
@@ -143,3 +147,41 @@ def test_s2_a_field_key_that_is_not_a_fernet_key_still_encrypts():
         assert crypto.decrypt(token) == ID_NUMBER
         with pytest.raises(crypto.DecryptError, match="no Fernet key"):
             crypto.decrypt(crypto.FERNET_PREFIX + "xyz")
+
+
+@pytest.mark.django_db
+def test_s2_a_member_stored_with_fernet_reads_and_is_written_again_with_aes_gcm(client, people):
+    """A member registered before AES-GCM: the page shows its numbers, an edit writes the
+    changed number in the new format and leaves the others readable as they are."""
+    member = people.member
+    fernet = Fernet(settings.HUZHU_FIELD_KEY.encode())
+    clear = crypto.decrypt(member.id_number_encrypted)
+    old = {
+        "id_number_encrypted": fernet.encrypt(clear.encode()).decode(),
+        "phone_encrypted": fernet.encrypt(b"13812345678").decode(),
+        "union_card_encrypted": fernet.encrypt(b"6231660000000000001").decode(),
+    }
+    Member.objects.filter(pk=member.pk).update(**old)
+    sign_in(client, people.hutang_admin)
+    shown = client.post(reverse("console:member_reveal", args=[member.pk])).content.decode()
+    assert clear in shown and "13812345678" in shown and "6231660000000000001" in shown
+
+    member.refresh_from_db()
+    update_member(
+        actor=people.hutang_clerk,
+        member=member,
+        data=MemberUpdate(
+            name=member.name,
+            phone="13911112222",
+            union_card="",  # left empty: the card stays as it is
+            employer_name=member.employer_name,
+            has_basic_insurance=member.has_basic_insurance,
+            insurance_scope=member.insurance_scope,
+        ),
+    )
+    member.refresh_from_db()
+    assert member.phone_encrypted.startswith("g1.")
+    assert member.id_number_encrypted == old["id_number_encrypted"]
+    assert member.union_card_encrypted == old["union_card_encrypted"]
+    shown = client.post(reverse("console:member_reveal", args=[member.pk])).content.decode()
+    assert clear in shown and "13911112222" in shown and "6231660000000000001" in shown
