@@ -156,7 +156,7 @@ def retired_keys(folder: Path, env_name: str | None = None) -> list[str]:
     """The retired field keys, kept for reading only: the environment's (comma-separated)
     or the lines of `folder/retired_field_keys`, none when neither exists. Never created."""
     configured = os.environ.get(env_name) if env_name else None
-    if configured is not None:
+    if configured:  # set and not empty, as for the other keys
         text = configured.replace(",", "\n")
     else:
         try:

@@ -136,6 +136,8 @@ def test_s2_retired_field_keys_come_from_the_file_or_the_environment(tmp_path, m
     assert config.retired_keys(tmp_path, "HUZHU_RETIRED_FIELD_KEYS") == []
     (tmp_path / "retired_field_keys").write_text("old-one\n\n  old-two \n")
     assert config.retired_keys(tmp_path, "HUZHU_RETIRED_FIELD_KEYS") == ["old-one", "old-two"]
+    monkeypatch.setenv("HUZHU_RETIRED_FIELD_KEYS", "")
+    assert config.retired_keys(tmp_path, "HUZHU_RETIRED_FIELD_KEYS") == ["old-one", "old-two"]
     monkeypatch.setenv("HUZHU_RETIRED_FIELD_KEYS", "env-one, env-two")
     assert config.retired_keys(tmp_path, "HUZHU_RETIRED_FIELD_KEYS") == ["env-one", "env-two"]
     assert config.retired_keys(tmp_path) == ["old-one", "old-two"]  # a backup's folder
