@@ -3,6 +3,7 @@
 An archive is a .tar.gz holding
 
     keys/secret_key, keys/field_key, keys/lookup_key
+                       (and keys/retired_field_keys, when field keys were replaced)
     uploads/...        the uploaded files
     files/ab/cd/<sha256>  the file store (huzhu.files), each file named by its SHA-256
     huzhu.sqlite3      the SQLite database (a consistent online copy), or
@@ -32,7 +33,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -132,7 +132,7 @@ def write_backup(target: Path) -> str | None:
     database it holds, or None when the database must be dumped separately."""
     sources: list[tuple[Path, str]] = [
         (settings.KEYS_DIR / name, f"keys/{name}")
-        for name in config.KEY_NAMES
+        for name in config.ARCHIVED_KEY_NAMES
         if (settings.KEYS_DIR / name).is_file()
     ]
     media = Path(settings.MEDIA_ROOT)
@@ -210,7 +210,7 @@ def _checked_name(member: tarfile.TarInfo) -> str:
             return name
         if parts[0] == "keys" and (
             (len(parts) == 1 and member.isdir())
-            or (len(parts) == 2 and member.isfile() and parts[1] in config.KEY_NAMES)
+            or (len(parts) == 2 and member.isfile() and parts[1] in config.ARCHIVED_KEY_NAMES)
         ):
             return name
         if parts[0] == "uploads":
@@ -305,10 +305,10 @@ def stage(archive_path: Path, into: Path) -> Staged:
     staged = Staged(root=into, database=None, files=sorted(files))
     if SQLITE_NAME in files:
         staged.database = "sqlite"
-        sample = _check_sqlite(into / SQLITE_NAME)
-        if sample is not None:
+        samples = _check_sqlite(into / SQLITE_NAME)
+        for sample in samples:
             check_keys(staged.keys, *sample)
-            staged.keys_checked = True
+        staged.keys_checked = bool(samples)
     elif PGDUMP_NAME in files:
         staged.database = "postgresql"
         if shutil.which("pg_restore"):
@@ -333,37 +333,47 @@ def _check_manifest(manifest: object, files: dict[str, str]) -> None:
             )
 
 
-def _check_sqlite(path: Path) -> tuple[str, str] | None:
-    """Check the archived database; return one member's encrypted ID number and its lookup
-    hash to try the keys on, or None when it holds no member yet."""
+# One member per ciphertext format (AES-GCM `g1.…`, and Fernet written before it), so the
+# keys are tried on both when both are present (huzhu.members.crypto).
+SAMPLE_QUERIES = (
+    "SELECT id_number_encrypted, id_number_hash FROM members_member "
+    "WHERE id_number_encrypted LIKE 'g1.%' LIMIT 1",
+    "SELECT id_number_encrypted, id_number_hash FROM members_member "
+    "WHERE id_number_encrypted NOT LIKE 'g1.%' LIMIT 1",
+)
+
+
+def _check_sqlite(path: Path) -> list[tuple[str, str]]:
+    """Check the archived database; return members' encrypted ID numbers and their lookup
+    hashes to try the keys on (one per ciphertext format), none when it holds no member."""
+    samples: list[tuple[str, str]] = []
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             (verdict,) = db.execute("PRAGMA integrity_check").fetchone()
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-            sample = None
             if verdict == "ok" and "members_member" in tables:
-                sample = db.execute(
-                    "SELECT id_number_encrypted, id_number_hash FROM members_member LIMIT 1"
-                ).fetchone()
+                for query in SAMPLE_QUERIES:
+                    samples += [tuple(row) for row in db.execute(query).fetchall()]
         db.close()
     except sqlite3.DatabaseError as exc:
-        verdict, tables, sample = str(exc), set(), None
+        verdict, tables, samples = str(exc), set(), []
     if verdict != "ok" or not SQLITE_TABLES <= tables:
         raise ArchiveError(
             _("The database in the archive is damaged or is not a huzhu database (%(detail)s).")
             % {"detail": verdict if verdict != "ok" else ", ".join(sorted(SQLITE_TABLES - tables))}
         )
-    return tuple(sample) if sample else None
+    return samples
 
 
 def check_keys(keys: Path, encrypted: str, lookup: str) -> None:
-    """The field key opens `encrypted` and the lookup key gives `lookup` for what is inside:
+    """The field keys open `encrypted` and the lookup key gives `lookup` for what is inside:
     the keys and the database belong together."""
     field_key = (keys / "field_key").read_text().strip()
     lookup_key = (keys / "lookup_key").read_text().strip()
+    retired = config.retired_keys(keys)
     try:
-        clear = crypto.decrypt(encrypted, key=field_key)
-    except (InvalidToken, ValueError):
+        clear = crypto.decrypt(encrypted, key=field_key, retired=retired)
+    except ValueError:  # crypto.DecryptError, or a field key that is no key at all
         raise ArchiveError(
             _(
                 "The field key does not open the members in the database: the keys belong to "
@@ -458,12 +468,13 @@ def restore_postgresql(staged: Staged, *, clean: bool) -> None:
 
 
 def check_live_keys() -> bool:
-    """After a restore into PostgreSQL: the restored keys open a restored member. False when
-    there is no member to try them on."""
+    """After a restore into PostgreSQL: the restored keys open restored members (one per
+    ciphertext format). False when there is no member to try them on."""
+    rows = []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number_encrypted, id_number_hash FROM members_member LIMIT 1")
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    check_keys(settings.KEYS_DIR, row[0], row[1])
-    return True
+        for query in SAMPLE_QUERIES:
+            cursor.execute(query)
+            rows += cursor.fetchall()
+    for row in rows:
+        check_keys(settings.KEYS_DIR, row[0], row[1])
+    return bool(rows)

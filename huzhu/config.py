@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 KEY_NAMES = ("secret_key", "field_key", "lookup_key")
+# Field keys replaced by a newer one, kept to read what they encrypted (huzhu.members.crypto);
+# never created, backed up and restored with the keys when present.
+RETIRED_FIELD_KEYS = "retired_field_keys"
+ARCHIVED_KEY_NAMES = (*KEY_NAMES, RETIRED_FIELD_KEYS)
 SECRET_KEY_MIN_LENGTH = 50
 
 
@@ -87,8 +91,9 @@ def new_key(name: str) -> str:
     if name == "secret_key":
         # Django's deploy check wants at least 50 characters (security.W009): 64 here.
         return secrets.token_urlsafe(48)
-    # The field key is a Fernet key (32 bytes, URL-safe base64); the lookup key has the
-    # same shape for no other reason than history.
+    # The field key is a Fernet key (32 bytes, URL-safe base64): Fernet tokens written with
+    # it stay readable, and the AES-256-GCM key of new values is derived from it. The lookup
+    # key has the same shape for no other reason than history.
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
@@ -145,3 +150,17 @@ def _lengthen_secret_key(path: Path, short: str) -> str:
 
 def key(name: str, env_name: str, folder: Path) -> str:
     return os.environ.get(env_name) or read_or_create_key(folder, name)
+
+
+def retired_keys(folder: Path, env_name: str | None = None) -> list[str]:
+    """The retired field keys, kept for reading only: the environment's (comma-separated)
+    or the lines of `folder/retired_field_keys`, none when neither exists. Never created."""
+    configured = os.environ.get(env_name) if env_name else None
+    if configured:  # set and not empty, as for the other keys
+        text = configured.replace(",", "\n")
+    else:
+        try:
+            text = (folder / RETIRED_FIELD_KEYS).read_text()
+        except FileNotFoundError:
+            return []
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -15,6 +15,8 @@ KEYS_DIR = DATA_DIR / "keys"
 SECRET_KEY = config.key("secret_key", "SECRET_KEY", KEYS_DIR)
 # Encryption of ID and phone numbers at rest, and the keyed hash used to look them up.
 HUZHU_FIELD_KEY = config.key("field_key", "HUZHU_FIELD_KEY", KEYS_DIR)
+# Field keys HUZHU_FIELD_KEY replaced: read with, never written with (members/crypto.py).
+HUZHU_RETIRED_FIELD_KEYS = config.retired_keys(KEYS_DIR, "HUZHU_RETIRED_FIELD_KEYS")
 HUZHU_LOOKUP_KEY = config.key("lookup_key", "HUZHU_LOOKUP_KEY", KEYS_DIR)
 # SPEC §7a: the secret shared with the bank for signing its notices.
 HUZHU_BANK_SECRET = config.key("bank_secret", "HUZHU_BANK_SECRET", KEYS_DIR)

@@ -168,21 +168,25 @@ def keys(field_key: str | None = None) -> dict[str, bytes]:
     }
 
 
-def huzhu_database(path: Path, *, field_key: str, lookup_key: str = "a-lookup-key") -> bytes:
-    """The tables a restore looks at, with one member encrypted under `field_key`."""
+def huzhu_database(
+    path: Path, *, field_key: str, lookup_key: str = "a-lookup-key", aes_key: str | None = None
+) -> bytes:
+    """The tables a restore looks at, with one member Fernet-encrypted under `field_key`
+    (written before AES-GCM) and, given `aes_key`, one AES-GCM-encrypted under it."""
     db = sqlite3.connect(path)
     db.executescript(
         "CREATE TABLE django_migrations (id INTEGER PRIMARY KEY);"
         "CREATE TABLE audit_auditevent (id INTEGER PRIMARY KEY);"
         "CREATE TABLE members_member (id_number_encrypted TEXT, id_number_hash TEXT);"
     )
-    db.execute(
-        "INSERT INTO members_member VALUES (?, ?)",
-        (
-            Fernet(field_key.encode()).encrypt(ID_NUMBER.encode()).decode(),
-            crypto.lookup_hash("id", ID_NUMBER, key=lookup_key),
-        ),
-    )
+    tokens = [Fernet(field_key.encode()).encrypt(ID_NUMBER.encode()).decode()]
+    if aes_key:
+        tokens.append(crypto.key_ring(aes_key).encrypt(ID_NUMBER))
+    for token in tokens:
+        db.execute(
+            "INSERT INTO members_member VALUES (?, ?)",
+            (token, crypto.lookup_hash("id", ID_NUMBER, key=lookup_key)),
+        )
     db.commit()
     db.close()
     return path.read_bytes()
@@ -254,6 +258,61 @@ def test_restore_accepts_matching_keys_and_database(tmp_path):
     into.mkdir()
     staged = stage(archive, into)
     assert staged.database == "sqlite" and staged.keys_checked
+
+
+def test_s2_restore_checks_the_keys_on_both_ciphertext_formats(tmp_path):
+    field_key = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db", field_key=field_key, aes_key=field_key)
+    archive = write_archive(tmp_path / "a.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    into = tmp_path / "checked"
+    into.mkdir()
+    assert stage(archive, into).keys_checked
+    # The Fernet member opens, the AES-GCM one was written with a key the archive lacks.
+    other = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db2", field_key=field_key, aes_key=other)
+    archive = write_archive(tmp_path / "b.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    assert "密钥属于另一套系统" in refusal(archive, tmp_path)
+
+
+def test_s2_restore_check_command_with_both_formats(tmp_path):
+    field_key = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db", field_key=field_key, aes_key=field_key)
+    archive = write_archive(tmp_path / "a.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    out = ok(huzhu(tmp_path / "checked", "restore", "--check", str(archive)))
+    assert "密钥能解开备份数据库中的职工信息" in out
+    other = Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db2", field_key=field_key, aes_key=other)
+    archive = write_archive(tmp_path / "b.tar.gz", {**keys(field_key), "huzhu.sqlite3": database})
+    refused = huzhu(tmp_path / "refused", "restore", "--check", str(archive))
+    assert refused.returncode == 2 and "密钥属于另一套系统" in refused.stdout + refused.stderr
+
+
+def test_s2_restore_opens_members_of_a_retired_field_key(tmp_path):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    database = huzhu_database(tmp_path / "db", field_key=old, aes_key=old)
+    retired = {"keys/retired_field_keys": f"{old}\n".encode()}
+    entries = {**keys(new), **retired, "huzhu.sqlite3": database}
+    archive = write_archive(tmp_path / "a.tar.gz", entries)
+    into = tmp_path / "checked"
+    into.mkdir()
+    staged = stage(archive, into)
+    assert staged.keys_checked and "keys/retired_field_keys" in staged.files
+    without = write_archive(tmp_path / "b.tar.gz", {**keys(new), "huzhu.sqlite3": database})
+    assert "密钥属于另一套系统" in refusal(without, tmp_path)
+
+
+@pytest.mark.django_db
+def test_s2_backup_holds_the_retired_field_keys_when_there_are_some(tmp_path, settings):
+    settings.KEYS_DIR = tmp_path / "keys"
+    settings.KEYS_DIR.mkdir()
+    for name in config.KEY_NAMES:
+        (settings.KEYS_DIR / name).write_text(f"{name}-value\n")
+    (settings.KEYS_DIR / config.RETIRED_FIELD_KEYS).write_text("an-old-key\n")
+    archive = tmp_path / "b.tar.gz"
+    call_command("backup", "--out", str(archive), stdout=io.StringIO())
+    with tarfile.open(archive) as tar:
+        kept = tar.extractfile("keys/retired_field_keys")
+        assert kept is not None and kept.read() == b"an-old-key\n"
 
 
 def test_restore_refuses_a_database_that_is_not_huzhus(tmp_path):

@@ -16,8 +16,9 @@ class Member(models.Model):
     """One record per resident ID number (SPEC M1).
 
     ID, phone and union card numbers are never stored in clear: `*_encrypted` holds the
-    Fernet token, `*_hash` the keyed hash used for lookups and uniqueness, `*_masked` what
-    lists show (SPEC S2).
+    ciphertext (members/crypto.py: AES-GCM `g1.…`, or Fernet when written earlier),
+    `*_hash` the keyed hash used for lookups and uniqueness, `*_masked` what lists show
+    (SPEC S2).
     """
 
     name = models.CharField(_("name"), max_length=30)

@@ -29,7 +29,7 @@ from huzhu.backups import (
 )
 
 # Set in the environment, these win over the restored key files (huzhu/settings.py).
-KEY_VARIABLES = ("SECRET_KEY", "HUZHU_FIELD_KEY", "HUZHU_LOOKUP_KEY")
+KEY_VARIABLES = ("SECRET_KEY", "HUZHU_FIELD_KEY", "HUZHU_RETIRED_FIELD_KEYS", "HUZHU_LOOKUP_KEY")
 
 
 class Command(BaseCommand):
