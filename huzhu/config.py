@@ -19,7 +19,9 @@ KEY_NAMES = ("secret_key", "field_key", "lookup_key")
 # Field keys replaced by a newer one, kept to read what they encrypted (huzhu.members.crypto);
 # never created, backed up and restored with the keys when present.
 RETIRED_FIELD_KEYS = "retired_field_keys"
-ARCHIVED_KEY_NAMES = (*KEY_NAMES, RETIRED_FIELD_KEYS)
+# The bank notices' shared secret (SPEC §7a), created on first use when not configured.
+BANK_SECRET = "bank_secret"
+ARCHIVED_KEY_NAMES = (*KEY_NAMES, BANK_SECRET, RETIRED_FIELD_KEYS)
 SECRET_KEY_MIN_LENGTH = 50
 
 

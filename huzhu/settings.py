@@ -19,7 +19,7 @@ HUZHU_FIELD_KEY = config.key("field_key", "HUZHU_FIELD_KEY", KEYS_DIR)
 HUZHU_RETIRED_FIELD_KEYS = config.retired_keys(KEYS_DIR, "HUZHU_RETIRED_FIELD_KEYS")
 HUZHU_LOOKUP_KEY = config.key("lookup_key", "HUZHU_LOOKUP_KEY", KEYS_DIR)
 # SPEC §7a: the secret shared with the bank for signing its notices.
-HUZHU_BANK_SECRET = config.key("bank_secret", "HUZHU_BANK_SECRET", KEYS_DIR)
+HUZHU_BANK_SECRET = config.key(config.BANK_SECRET, "HUZHU_BANK_SECRET", KEYS_DIR)
 # The portal's simulated bank (/m/bank-sim/): a demo page playing the bank app's 工会互助
 # signing. Off unless HUZHU_SIMULATED_BANK=1 (`make run` and the tests turn it on).
 HUZHU_SIMULATED_BANK = config.env_bool("HUZHU_SIMULATED_BANK")
