@@ -69,6 +69,8 @@ class Action(models.TextChoices):
     ENROLLMENT_REVOKE = "enrollment.revoke", _("authorization revoked")
     ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
     ENROLLMENT_ASSIGN = "enrollment.assign", _("held online signers assigned to a union")
+    # Rosters (SPEC E6, X1–X7)
+    ROSTER_IMPORT = "roster.import", _("roster imported")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations
