@@ -345,7 +345,7 @@ class _Importer:
         for start in range(0, len(self.plans), CHUNK):
             self._write_chunk(self.plans[start : start + CHUNK], now, counts)
         # The kept member counts move with the rows, in the same transaction (org.Unit).
-        for unit_id, delta in counts.items():
+        for unit_id, delta in sorted(counts.items()):
             if delta:
                 Unit.objects.filter(pk=unit_id).update(member_count=F("member_count") + delta)
 
@@ -367,7 +367,7 @@ class _Importer:
                     state=State.AUTHORIZED,
                     insurance_scope=InsuranceScope.JIANGSU,
                 )
-                for plan in fresh
+                for plan in sorted(fresh, key=lambda plan: plan.member)
             ],
             ignore_conflicts=True,
         )
@@ -449,7 +449,9 @@ class _Importer:
                     employer_name=plan.row.employer,
                     has_basic_insurance=True,
                 )
-                for plan in plans
+                # In one order for every import: two of them at once wait for each other
+                # rather than deadlock.
+                for plan in sorted(plans, key=lambda plan: plan.row.id_hash)
             ],
             ignore_conflicts=True,
         )
