@@ -228,21 +228,31 @@ CHANGE_COLUMNS = (
 
 
 def _insert(model, fields: tuple[str, ...], rows: list[tuple], *, ignore_conflicts=False) -> None:
-    """One INSERT statement run for all `rows` (executemany: a C loop in sqlite3, a
-    pipeline in psycopg). Django's bulk_create spends most of its time compiling SQL per
-    row; these rows are plain values already adapted to the database. `ignore_conflicts`:
-    ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike)."""
+    """Insert `rows` (plain values already adapted to the database) in a few statements:
+    Django's bulk_create spends most of its time compiling SQL row by row. SQLite: one
+    statement run for every row by `executemany` (a C loop, no round trips). PostgreSQL: one
+    statement per chunk taking a column of values per parameter (`unnest` of arrays), so
+    the query stays short whatever the rows. `ignore_conflicts`: ON CONFLICT DO NOTHING."""
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    # Table and column names come from the models, values go as parameters.
     table = quote(model._meta.db_table)
-    values = ", ".join(["%s"] * len(fields))
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({values}){conflicts}"  # noqa: S608
+    # Table, column names and types come from the models; values go as parameters.
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "sqlite":
+            one = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({one}){conflicts}"  # noqa: S608
+            cursor.executemany(sql, rows)
+            return
+        types = [model._meta.get_field(name).db_type(connection) for name in fields]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){conflicts}"  # noqa: S608
+        for start in range(0, len(rows), CHUNK):
+            cursor.execute(
+                sql, [list(column) for column in zip(*rows[start : start + CHUNK], strict=True)]
+            )
 
 
 class _Importer:
