@@ -469,3 +469,36 @@ def test_the_jobs_progress_moves_with_the_checked_rows(tree, people):
     run(content, unit=tree.hutang_union, progress=Progress(job, every=1))
     job.refresh_from_db()
     assert (job.done, job.total) == (7, 7)
+
+
+@pytest.mark.django_db
+def test_x2_a_header_lacking_a_required_column_names_it(tree):
+    header = [column for column in files.HEADER if column != "工会卡卡号"]
+    with pytest.raises(RosterFileError, match="工会卡卡号"):
+        run(files.csv_bytes([header, ["1", "湖塘镇", "张三"]]), filename="r.csv")
+
+
+@pytest.mark.django_db
+def test_e4_the_command_imports_a_renewal_roster_as_renewals(tree, tmp_path):
+    path = tmp_path / "续保.xlsx"
+    path.write_bytes(files.xlsx(files.sheet_rows([files.person(1)])))
+    run(path.read_bytes(), unit=tree.hutang_union, year=2021, on=datetime.date(2020, 11, 25))
+    Enrollment.objects.filter(year=2021).update(state=State.PAID)
+    printed = json.loads(
+        command(path, "--year", 2022, "--signed-on", "2021-11-01", "--renewal", "--json")
+    )
+    assert printed["imported"] == 1, printed
+    assert RosterUpload.objects.get().kind == "renewal"
+    assert Authorization.objects.get(enrollment__year=2022).channel == "renewal"
+
+
+@pytest.mark.django_db
+def test_a_known_member_without_a_submitting_union_is_enrolled_where_they_stand(tree, people):
+    row = files.person(1, 身份证号码=crypto.decrypt(people.member.id_number_encrypted))
+    row[6] = "6231660000000000001"
+    assert run(files.xlsx(files.sheet_rows([row]))).imported == 1
+    enrollment = Enrollment.objects.get(member=people.member)
+    assert enrollment.grassroots_union == tree.hutang_union
+    assert enrollment.unit_path == tree.hutang_union.path
+    people.member.refresh_from_db()
+    assert people.member.unit == tree.hutang_union  # not moved
