@@ -297,6 +297,14 @@ def _read_workbook(content: bytes, limits: Limits) -> list[list[str]]:
     return rows
 
 
+class NumberText(str):
+    """The text of a cell the workbook stores as a number. It is a plain string to every
+    reader, but one that needs exact digits can tell it apart: an 18-digit ID number kept as
+    a number has already lost its last digits (320412198001010011 → 320412198001009984)."""
+
+    __slots__ = ()
+
+
 def cell_text(value) -> str:
     """Excel hands numbers back as floats (7000.0) and long digit strings in
     scientific notation; the text a person typed is what we want."""
@@ -306,8 +314,10 @@ def cell_text(value) -> str:
         return "是" if value else "否"
     if isinstance(value, float):
         if value.is_integer():
-            return str(int(value))
-        return str(Decimal(repr(value)))
+            return NumberText(int(value))
+        return NumberText(Decimal(repr(value)))
+    if isinstance(value, int):
+        return NumberText(value)
     return str(value).strip()
 
 

@@ -77,6 +77,8 @@ class Action(models.TextChoices):
     ROSTER_RETURN = "roster.return", _("roster returned")
     ROSTER_COLLECT = "roster.collect", _("paper forms collected")
     UNIT_FORMS_ROUTE = "unit.forms_route", _("route of paper forms changed")
+    # Rosters (SPEC E6, X1–X7)
+    ROSTER_IMPORT = "roster.import", _("roster imported")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

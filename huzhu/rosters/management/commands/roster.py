@@ -14,7 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         verbs = parser.add_subparsers(dest="verb", required=True)
-        importing = verbs.add_parser("import", help="import a roster file")
+        importing = verbs.add_parser(
+            "import",
+            help="import a roster file",
+            description="Rejected rows are written with their reasons to <file>_错误说明.xlsx "
+            "next to the file (in the data folder's rosters/ when that folder is read-only), "
+            "also for a dry run. Exit 0 when the file was processed, 2 when it could not be "
+            "read.",
+        )
         importing.add_argument("file")
         importing.add_argument("--year", required=True)
         importing.add_argument("--password", help="the workbook's password")
