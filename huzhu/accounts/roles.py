@@ -100,3 +100,9 @@ def sees_every_job(role: str) -> bool:
     """The background jobs of everyone in scope, not only one's own: the district's
     admin and auditor (jobs are work done on the district's data)."""
     return role in AUDIT_READER_ROLES
+
+
+def can_upload_rosters(role: str) -> bool:
+    """Hand in a roster in the console (SPEC E6): a grassroots union's clerk for it, an
+    organizing unit's or the district's admin for a grassroots union in scope."""
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK}
