@@ -8,11 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
 from huzhu.enrollment import services as enrollment_services
 from huzhu.enrollment.models import Authorization, Enrollment, EnrollmentChange, State
+from huzhu.jobs.models import Job, JobStatus
+from huzhu.jobs.progress import Progress
 from huzhu.members import crypto
 from huzhu.members.models import ChangeKind, Member, MemberChange
 from huzhu.org.models import Unit
@@ -451,3 +454,18 @@ def test_the_command_exits_2_when_the_file_cannot_be_read(tree, tmp_path):
     with pytest.raises(CommandError, match="基层工会") as caught:
         command(path, "--year", 2022, "--unit", "不存在工会")
     assert caught.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_the_jobs_progress_moves_with_the_checked_rows(tree, people):
+    job = Job.objects.create(
+        kind="rosters.import",
+        started_by=people.hutang_clerk,
+        unit_path=tree.hutang_union.path,
+        status=JobStatus.RUNNING,
+        created_at=timezone.now(),
+    )
+    content = files.xlsx(files.sheet_rows([files.person(n) for n in range(1, 8)]))
+    run(content, unit=tree.hutang_union, progress=Progress(job, every=1))
+    job.refresh_from_db()
+    assert (job.done, job.total) == (7, 7)
