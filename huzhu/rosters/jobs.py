@@ -61,6 +61,9 @@ def _keep(job: Job, upload: RosterUpload, result: RosterResult) -> RosterUpload:
         rows.add(rejected.row, ok=False, message="；".join(rejected.errors))
     rows.flush()
     if result.errors_workbook is None:
+        # The check's workbook no longer says what the import did.
+        RosterUpload.objects.filter(pk=upload.pk).update(errors_file=None)
+        upload.errors_file = None
         return upload
     return keep_errors_workbook(
         upload=upload,

@@ -8,7 +8,7 @@ import python_calamine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
@@ -45,6 +45,14 @@ def upload(client, content: bytes, *, name="湖塘甲公司.xlsx", **fields):
         **fields,
     }
     return client.post(reverse("console:roster_upload"), data)
+
+
+def _has_url(name: str) -> bool:
+    try:
+        reverse(name, args=[1])
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def run_latest(kind: str) -> Job:
@@ -120,6 +128,7 @@ def test_e6_x4_upload_check_preview_confirm_import(clerk, people, tree):
     text = preview(clerk, item.pk).content.decode()
     assert 'id="count-imported">3<' in text and 'id="roster-confirm"' not in text
     # console:roster (the roster's record) is another part's page: linked once it exists.
+    assert ('id="roster-detail"' in text) == _has_url("console:roster")
     assert job.secret == "" and AuditEvent.objects.filter(action=Action.ROSTER_IMPORT).exists()
 
 
@@ -155,6 +164,8 @@ def test_x3_wrong_password_ends_the_check_failed_with_the_message(clerk):
     assert item.status == ImportStatus.FAILED and "密码" in item.message
     text = preview(clerk, item.pk).content.decode()
     assert "密码" in text and 'id="roster-confirm"' not in text
+    page = clerk.get(reverse("console:job", args=[job.pk])).content.decode()
+    assert "无法读取" in page and "密码" in page
     assert item.file is not None  # E6: the file is kept
     assert not Authorization.objects.exists()
 
