@@ -53,6 +53,8 @@ def test_an_api_405_is_json_with_the_allow_header(client, method, path, allow):
 def test_every_post_only_console_page_answers_a_get_with_the_apps_405(client, people, tree):
     args = {None: [], "member": [people.member.pk], "user": [people.hutang_clerk.pk]}
     args["unit"] = [tree.hutang_union_b.pk]
+    # The method is refused before the roster upload is looked up: any number will do.
+    args["roster"] = [1]
     args["correction"] = [
         request_correction(member=people.member, field="name", text="名字写错了").pk
     ]

@@ -282,3 +282,27 @@ def test_a_100_row_check_and_import_take_a_bounded_number_of_queries(clerk):
     assert (item.imported, item.rejected) == (90, 10)
     assert len(checked) < 40, len(checked)
     assert len(imported) < 70, len(imported)
+
+
+@pytest.mark.django_db
+def test_an_import_that_failed_in_the_system_may_be_confirmed_again(clerk, monkeypatch):
+    upload(clerk, roster())
+    run_latest(kinds.ROSTERS_CHECK)
+    item = RosterUpload.objects.get()
+    url = reverse("console:roster_confirm", args=[item.pk])
+    clerk.post(url)
+
+    def broken(**kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr("huzhu.rosters.jobs.import_roster", broken)
+    assert run_latest(kinds.ROSTERS_IMPORT).status == JobStatus.FAILED
+    item.refresh_from_db()
+    assert item.status == ImportStatus.IMPORTING and not Authorization.objects.exists()
+    assert 'id="roster-confirm"' in preview(clerk, item.pk).content.decode()
+    monkeypatch.undo()
+    monkeypatch.setattr("huzhu.console.views_rosters_import.scheme_today", lambda: TODAY)
+    clerk.post(url)
+    assert Job.objects.filter(kind=kinds.ROSTERS_IMPORT).count() == 2
+    assert run_latest(kinds.ROSTERS_IMPORT).status == JobStatus.SUCCEEDED
+    assert Authorization.objects.count() == 3
