@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
@@ -16,7 +17,7 @@ from huzhu.enrollment.models import Authorization
 from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
 from huzhu.jobs.models import Job, JobStatus
-from huzhu.jobs.services import run_job
+from huzhu.jobs.services import fail_stalled_jobs, run_job
 from huzhu.rosters.models import ImportStatus, Review, RosterUpload, Source
 from tests.conftest import sign_in
 from tests.rosters import files
@@ -306,3 +307,21 @@ def test_an_import_that_failed_in_the_system_may_be_confirmed_again(clerk, monke
     assert Job.objects.filter(kind=kinds.ROSTERS_IMPORT).count() == 2
     assert run_latest(kinds.ROSTERS_IMPORT).status == JobStatus.SUCCEEDED
     assert Authorization.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_second_upload_while_the_first_is_checked_records_nothing(clerk):
+    first = upload(clerk, roster())
+    second = upload(clerk, roster((4, 5)), name="second.xlsx")
+    assert second["Location"] == first["Location"]  # the running check's job page
+    assert RosterUpload.objects.count() == 1 and Job.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_password_is_wiped_when_a_stalled_check_is_given_up(clerk):
+    upload(clerk, encrypted(roster(), "武进2022"), password="武进2022")
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    Job.objects.update(status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
+    assert fail_stalled_jobs() == 1
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED and job.secret == ""
