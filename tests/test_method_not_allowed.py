@@ -56,6 +56,7 @@ def test_every_post_only_console_page_answers_a_get_with_the_apps_405(client, pe
     args["unit"] = [tree.hutang_union_b.pk]
     args["organizing"] = [tree.hutang.pk]
     args["roster"] = [make_roster(unit=tree.hutang_union, uploader=people.hutang_clerk).pk]
+    args["checked_roster"] = args["roster"]  # the method is refused before any lookup
     args["correction"] = [
         request_correction(member=people.member, field="name", text="名字写错了").pk
     ]

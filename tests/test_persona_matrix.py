@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 import huzhu
 from huzhu.accounts.roles import Role
@@ -23,7 +24,9 @@ from huzhu.jobs.services import start_job
 from huzhu.members.services import MemberInput, create_member, request_correction
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
+from huzhu.rosters.models import RosterUpload
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
+from tests.rosters import files as roster_files
 from tests.rosters.review_helpers import make_roster
 
 PERSONAS = (
@@ -43,7 +46,8 @@ STAFF = PERSONAS[1:7]
 # "unit" 湖塘镇's second grassroots union (the clerk belongs to the first), "job" a background
 # job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
 # enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇, "roster" a roster
-# upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file.
+# upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file,
+# "checked_roster" one checked and waiting for its uploader's confirmation.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -97,6 +101,15 @@ MATRIX = [
     ("GET", "console:job", "job",           (302, 200, 404, 404, 200, 404, 200, 302, 302)),
     ("GET", "console:job_progress", "job",  (302, 200, 404, 404, 200, 404, 200, 302, 302)),
     ("GET", "console:stored_file", "file",  (302, 200, 404, 404, 200, 200, 200, 302, 302)),
+    ("GET", "console:roster_upload", None,  (302, 200, 200, 200, 200, 403, 403, 302, 302)),
+    # The payload names 湖塘镇's first union (the clerk's own).
+    ("POST", "console:roster_upload", None, (302, 302, 302, 404, 302, 403, 403, 302, 302)),
+    ("GET", "console:roster_preview", "checked_roster",
+                                            (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:roster_confirm", "checked_roster",
+                                            (302, 302, 302, 404, 302, 403, 403, 302, 302)),
+    ("POST", "console:roster_cancel", "checked_roster",
+                                            (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:audit", None,          (302, 403, 403, 403, 200, 403, 200, 302, 302)),
     ("GET", "console:bank_notices", None,   (302, 403, 403, 403, 200, 403, 200, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -248,10 +261,43 @@ def _payload(name, tree, people):
         return {"collected_on": datetime.date.today().isoformat(), "count": 1}
     if name == "console:unit_forms_route":
         return {"route": "district"}
+    if name == "console:roster_upload":
+        content = roster_files.xlsx(roster_files.sheet_rows([roster_files.person(1)]))
+        return {
+            "unit": tree.hutang_union.pk,
+            "year": 2022,
+            "kind": "new",
+            "signed_on": "2021-11-01",
+            "file": SimpleUploadedFile("roster.xlsx", content),
+        }
     if name == "console:targets_import":
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
     return {}
+
+
+def _checked_roster(tree, people):
+    """湖塘镇's first union's roster, checked and waiting for confirmation."""
+    stored = store_generated(
+        actor=people.hutang_clerk,
+        content=roster_files.xlsx(roster_files.sheet_rows([roster_files.person(1)])),
+        name="roster.xlsx",
+        unit_path=tree.hutang_union.path,
+        kind=file_kinds.XLSX,
+    ).file
+    return RosterUpload.objects.create(
+        year=2022,
+        kind="new",
+        unit=tree.hutang_union,
+        unit_path=tree.hutang_union.path,
+        file=stored,
+        signed_on=datetime.date(2021, 11, 1),
+        source="console",
+        uploaded_by=people.hutang_clerk,
+        uploaded_at=timezone.now(),
+        status="checked",
+        review="awaiting",
+    )
 
 
 def _table_counts():
@@ -315,6 +361,7 @@ def test_s1_each_persona_gets_the_expected_answer(
                 errors=True,
             ).pk
         ],
+        "checked_roster": lambda: [_checked_roster(tree, people).pk],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -358,6 +405,9 @@ def _is_allowed_write(name, persona):
         "portal:bank_signing": {"member"},
         "console:members_export": editors,
         "console:targets_import": {"district_admin"},
+        "console:roster_upload": {"hutang_admin", "hutang_clerk", "district_admin"},
+        "console:roster_confirm": {"hutang_admin", "hutang_clerk", "district_admin"},
+        "console:roster_cancel": {"hutang_admin", "hutang_clerk", "district_admin"},
         "console:union_targets": {"hutang_admin", "district_admin"},
         "console:users": {"district_admin"},
         "console:unit_rename": {"district_admin"},

@@ -113,3 +113,9 @@ def can_record_collection(role: str) -> bool:
     agency, or the district admin for the units that hand them to the district; which of the
     two for a given roster is the organizing unit's route (Unit.paper_forms_route)."""
     return role in {Role.AGENCY, Role.DISTRICT_ADMIN}
+
+
+def can_upload_rosters(role: str) -> bool:
+    """Hand in a roster in the console (SPEC E6): a grassroots union's clerk for it, an
+    organizing unit's or the district's admin for a grassroots union in scope."""
+    return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK}

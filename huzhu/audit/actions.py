@@ -79,6 +79,7 @@ class Action(models.TextChoices):
     UNIT_FORMS_ROUTE = "unit.forms_route", _("route of paper forms changed")
     # Rosters (SPEC E6, X1–X7)
     ROSTER_IMPORT = "roster.import", _("roster imported")
+    ROSTER_CANCEL = "roster.cancel", _("roster upload cancelled")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

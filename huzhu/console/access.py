@@ -60,4 +60,5 @@ def console_context(request):
         "can_edit_members": roles.can_edit_members(role),
         "can_manage_users": roles.can_manage_users(role),
         "can_assign_held": roles.can_assign_held(role),
+        "can_upload_rosters": roles.can_upload_rosters(role),
     }

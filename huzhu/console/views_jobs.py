@@ -17,6 +17,7 @@ from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.console.access import staff_view
+from huzhu.console.views_rosters_import import job_follow_link
 from huzhu.errors import file_gone
 from huzhu.files.models import StoredFile
 from huzhu.files.selectors import stored_file_for
@@ -39,6 +40,11 @@ def _seen(request, pk: int) -> Job:
     return found
 
 
+def _job_context(request, pk: int) -> dict:
+    found = _seen(request, pk)
+    return {"job": found, "follow": job_follow_link(found)}
+
+
 @require_GET
 @staff_view
 def jobs(request):
@@ -54,7 +60,7 @@ def jobs(request):
 @require_GET
 @staff_view
 def job(request, pk: int):
-    return render(request, "console/job.html", {"job": _seen(request, pk)})
+    return render(request, "console/job.html", _job_context(request, pk))
 
 
 @never_cache
@@ -63,7 +69,7 @@ def job(request, pk: int):
 def job_progress(request, pk: int):
     """The fragment the job page polls. Once the job has ended it comes back without its
     polling trigger, which stops htmx asking again."""
-    return render(request, "console/_job_progress.html", {"job": _seen(request, pk)})
+    return render(request, "console/_job_progress.html", _job_context(request, pk))
 
 
 @require_POST

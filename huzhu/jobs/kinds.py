@@ -16,13 +16,19 @@ if TYPE_CHECKING:
     from huzhu.files.models import StoredFile
 
 MEMBERS_EXPORT = "members.export"
+ROSTERS_CHECK = "rosters.check"
+ROSTERS_IMPORT = "rosters.import"
 
 # Dotted paths, imported when a job runs: the registry stays free of the domain apps.
 RUNNERS: dict[str, str] = {
     MEMBERS_EXPORT: "huzhu.members.export_job.export_members",
+    ROSTERS_CHECK: "huzhu.rosters.jobs.check_roster",
+    ROSTERS_IMPORT: "huzhu.rosters.jobs.import_checked_roster",
 }
 LABELS: dict[str, object] = {
     MEMBERS_EXPORT: _("member list export"),
+    ROSTERS_CHECK: _("roster check"),
+    ROSTERS_IMPORT: _("roster import"),
 }
 
 

@@ -39,6 +39,9 @@ class Job(models.Model):
         "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     input_sha256 = models.CharField(max_length=64, blank=True)
+    # A secret the work needs while it runs (an encrypted workbook's password), encrypted
+    # with the field key by whoever starts the job; wiped when the job ends.
+    secret = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(null=True, blank=True)

@@ -31,10 +31,11 @@ class JobAlreadyRunning(Exception):
         self.job = job
 
 
-def start_job(*, actor, kind: str, input_file: StoredFile | None = None) -> Job:
+def start_job(*, actor, kind: str, input_file: StoredFile | None = None, secret: str = "") -> Job:
     """Record the job and queue its task once the record is committed (the worker must
     find the row it is given). One unfinished job of a kind per person: a second start
-    (a double click, ten quick ones, two tabs) raises JobAlreadyRunning with the first."""
+    (a double click, ten quick ones, two tabs) raises JobAlreadyRunning with the first.
+    `secret`: already encrypted by the caller; kept only until the job ends."""
     if kind not in kinds.RUNNERS:
         raise ValueError(f"unknown job kind {kind!r}")
     from huzhu.jobs.tasks import run_job_task
@@ -49,6 +50,7 @@ def start_job(*, actor, kind: str, input_file: StoredFile | None = None) -> Job:
                 unit_path=scope_path(actor),
                 input_file=input_file,
                 input_sha256=input_file.sha256 if input_file is not None else "",
+                secret=secret,
                 created_at=timezone.now(),
             )
             transaction.on_commit(partial(run_job_task.enqueue, job.pk))
@@ -201,6 +203,7 @@ def _finish(
             result_file=job.result_file,
             error_file=job.error_file,
             finished_at=job.finished_at,
+            secret="",
         )
         if not ended:
             logger.warning("job %s had already ended; its end is not written twice", job.pk)

@@ -4,6 +4,7 @@ block below."""
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,12 @@ from huzhu.dates import scheme_date, scheme_today
 from huzhu.enrollment import services as enrollment_services
 from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.files import rules as file_rules
+from huzhu.files.models import StoredFile
 from huzhu.files.services import store_generated, store_upload
+from huzhu.jobs import kinds
+from huzhu.jobs.models import Job, JobStatus
+from huzhu.jobs.services import start_job
+from huzhu.members import crypto
 from huzhu.org.models import FormsRoute, Unit
 from huzhu.org.services import district
 from huzhu.rosters.models import ImportStatus, Review, RosterUpload, Source
@@ -284,3 +290,93 @@ def record_collection(
             },
         )
     return roster
+
+
+# --- console upload (SPEC E6, X1–X7): check in the background, then confirm ----------------
+
+
+def seal_password(password: str | None) -> str:
+    """A workbook's password as a job keeps it while it runs: encrypted with the field key
+    (huzhu.jobs wipes it when the job ends). Empty when there is none."""
+    return crypto.encrypt(password) if password else ""
+
+
+def start_check(
+    *,
+    actor: User,
+    unit: Unit,
+    year: int,
+    kind: str,
+    signed_on: datetime.date,
+    stored: StoredFile,
+    password: str | None,
+) -> RosterUpload:
+    """A roster handed in from the console: the upload, awaiting its organizing unit's
+    approval (E6), and the background check (a dry run) that will say what it would do.
+    Raises JobAlreadyRunning, with nothing recorded, while the person's previous check runs."""
+    with transaction.atomic():
+        upload = RosterUpload.objects.create(
+            year=year,
+            kind=kind,
+            unit=unit,
+            unit_path=unit.path,
+            file=stored,
+            signed_on=signed_on,
+            source=Source.CONSOLE,
+            uploaded_by=actor,
+            uploaded_at=timezone.now(),
+            status=ImportStatus.CHECKING,
+            review=Review.AWAITING,
+        )
+        upload.job = start_job(
+            actor=actor,
+            kind=kinds.ROSTERS_CHECK,
+            input_file=stored,
+            secret=seal_password(password),
+        )
+        upload.save(update_fields=["job"])
+    return upload
+
+
+def confirm_upload(*, actor: User, upload: RosterUpload, password: str | None) -> Job | None:
+    """Start the import of a checked upload; None when it is not (or no longer) waiting for
+    confirmation — a second click on 确认导入 starts nothing. An import whose job failed
+    (nothing is written then) may be confirmed again. Raises JobAlreadyRunning, with the
+    upload left as it was, while the person's other import runs."""
+    waiting = Q(status=ImportStatus.CHECKED) | Q(
+        status=ImportStatus.IMPORTING, job__status=JobStatus.FAILED
+    )
+    with transaction.atomic():
+        # The claim is one conditional UPDATE: of two clicks at once, one gets the row.
+        if not RosterUpload.objects.filter(waiting, pk=upload.pk).update(
+            status=ImportStatus.IMPORTING, message=""
+        ):
+            return None
+        job = start_job(
+            actor=actor,
+            kind=kinds.ROSTERS_IMPORT,
+            input_file=upload.file,
+            secret=seal_password(password),
+        )
+        RosterUpload.objects.filter(pk=upload.pk).update(job=job)
+    return job
+
+
+def cancel_upload(*, actor: User, upload: RosterUpload, request=None) -> bool:
+    """The person does not import the checked file; it stays on record (E6). False when it
+    was no longer waiting (imported meanwhile, or cancelled already)."""
+    with transaction.atomic():
+        if not RosterUpload.objects.filter(
+            pk=upload.pk, status__in=[ImportStatus.CHECKING, ImportStatus.CHECKED]
+        ).update(status=ImportStatus.CANCELLED):
+            return False
+        record_event(
+            action=Action.ROSTER_CANCEL,
+            actor=actor,
+            request=request,
+            target=upload,
+            unit_path=upload.unit_path,
+            summary=upload.file.original_name[:200],
+            data={"year": upload.year, "kind": upload.kind},
+        )
+    return True
