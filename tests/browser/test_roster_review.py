@@ -36,7 +36,7 @@ def test_an_admin_approves_one_roster_and_returns_another(
     page = new_page(DESKTOP)
     _with_session(page, client, live_server)
     page.goto(f"{live_server.url}/console/")
-    page.get_by_role("link", name="参保汇总表").click()
+    page.get_by_role("link", name="参保汇总表", exact=True).click()
     page.wait_for_selector("#rosters")
     assert "待审核 2 份" in page.locator("#awaiting").inner_text()
     screenshot(page, "console-rosters-list-desktop")
