@@ -21,6 +21,7 @@ from huzhu.dates import scheme_today
 from huzhu.files.services import FileRefused
 from huzhu.org.models import Unit, UnitKind
 from huzhu.oserrors import describe_os_error
+from huzhu.rosters.cli_output import ASK, ask_secret
 from huzhu.rosters.importer import RosterResult, import_roster
 from huzhu.rosters.models import RosterKind
 from huzhu.rosters.reader import RosterFileError
@@ -122,6 +123,8 @@ def run_import(command, *, file, year, password, signed_on, unit, renewal, dry_r
     day = _signed_on(signed_on)
     union = _unit(unit)
     kind = RosterKind.RENEWAL if renewal else RosterKind.NEW
+    if password == ASK:
+        password = ask_secret(_("Workbook password: "), _("No password was entered."))
     path = Path(file)
     content = read_roster_file(path)
     upload = None

@@ -399,3 +399,34 @@ def test_s5_the_import_command_refuses_a_zip_bomb(tree, tmp_path):
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(out.getvalue())
     assert "压缩炸弹" in import_refused(path)
+
+
+@pytest.mark.django_db
+def test_x9_the_member_id_number_can_be_given_on_standard_input(
+    people, tree, roster, tmp_path, monkeypatch
+):
+    clear_id = crypto.decrypt(people.member.id_number_encrypted)
+    monkeypatch.setattr("sys.stdin", io.StringIO(clear_id + "\n"))
+    out = tmp_path / "form.pdf"
+    printed = io.StringIO()
+    call_command("roster", "forms", "--year", "2022", "--member", "--out", str(out), stdout=printed)
+    assert out.read_bytes().startswith(b"%PDF") and clear_id not in printed.getvalue()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(CommandError) as caught:
+        call_command("roster", "forms", "--year", "2022", "--member", "-", stdout=io.StringIO())
+    assert caught.value.returncode == 2 and "未输入身份证号码" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_x3_the_import_password_can_be_given_on_standard_input(tree, tmp_path, monkeypatch):
+    from tests.workbooks import encrypted
+
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(encrypted(files.xlsx(files.sheet_rows([files.person(1)])), PASSWORD))
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    printed = io.StringIO()
+    call_command(
+        "roster", "import", str(path), "--year", "2022", "--signed-on", "2021-11-01",
+        "--dry-run", "--json", "--password", stdout=printed,
+    )  # fmt: skip
+    assert '"imported": 1' in printed.getvalue()
