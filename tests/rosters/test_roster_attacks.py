@@ -430,3 +430,14 @@ def test_x3_the_import_password_can_be_given_on_standard_input(tree, tmp_path, m
         "--dry-run", "--json", "--password", stdout=printed,
     )  # fmt: skip
     assert '"imported": 1' in printed.getvalue()
+
+
+@pytest.mark.django_db
+def test_e6_a_return_reason_with_a_nul_is_bad_input_and_nothing_is_returned(client, people, tree):
+    found = make_roster(unit=tree.hutang_union, uploader=people.hutang_clerk)
+    sign_in(client, people.hutang_admin)
+    url = reverse("console:roster_return", args=(found.pk,))
+    response = client.post(url, {"reason": "缺签字\x00"})
+    assert response.status_code == 400 and "请返回后重试" in response.content.decode()
+    found.refresh_from_db()
+    assert found.review == Review.AWAITING
