@@ -31,6 +31,8 @@ from huzhu.rosters.services import (
     record_collection,
     return_roster,
 )
+from huzhu.tabular import LIMITS
+from huzhu.years import scheme_year
 
 PAGE_SIZE = 50
 
@@ -48,14 +50,18 @@ class CollectForm(forms.Form):
     collected_on = forms.DateField(
         label=gettext_lazy("Date collected"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    count = forms.IntegerField(label=gettext_lazy("Number of forms"), min_value=1)
+    # No more forms than a roster may have rows: a bigger number is a typo, and one past the
+    # database's integer would fail to save.
+    count = forms.IntegerField(
+        label=gettext_lazy("Number of forms"), min_value=1, max_value=LIMITS.rows
+    )
 
 
 def _filters(request) -> tuple[selectors.RosterFilters, str]:
     """The list's filters from the query; values that are not one of the choices are
     ignored, as an empty filter."""
-    raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() and len(raw_year) == 4 else None
+    # scheme_year, not str.isdigit(): "²²²²" is digits to isdigit() and not to int().
+    year = scheme_year(request.GET.get("year", ""))
     status = request.GET.get("status", "")
     review = request.GET.get("review", "")
     filters = selectors.RosterFilters(

@@ -9,6 +9,8 @@ also keeps it with the upload in the file store."""
 
 import datetime
 import json as jsonlib
+import os
+import stat
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -19,11 +21,12 @@ from huzhu.dates import scheme_today
 from huzhu.files.services import FileRefused
 from huzhu.org.models import Unit, UnitKind
 from huzhu.oserrors import describe_os_error
+from huzhu.rosters.cli_output import ASK, ask_secret
 from huzhu.rosters.importer import RosterResult, import_roster
 from huzhu.rosters.models import RosterKind
 from huzhu.rosters.reader import RosterFileError
 from huzhu.rosters.services import keep_errors_workbook, mark_unreadable, record_command_upload
-from huzhu.tabular import too_large
+from huzhu.tabular import LIMITS, too_large
 from huzhu.years import scheme_year, year_option_error
 
 
@@ -55,6 +58,42 @@ def _signed_on(text: str | None) -> datetime.date:
         ) from None
 
 
+def _unreadable(path: Path, reason: str) -> CommandError:
+    return _fail(_("Cannot read the file %(path)s: %(error)s") % {"path": path, "error": reason})
+
+
+def read_roster_file(path: Path) -> bytes:
+    """The file's bytes, read only when it is a regular file within the size limit: a FIFO
+    would block for ever and /dev/zero never ends, while its size says 0."""
+    try:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise _unreadable(path, describe_os_error(exc)) from exc
+    try:
+        info = os.fstat(handle)
+        if stat.S_ISDIR(info.st_mode):
+            raise _unreadable(path, _("It is a folder, not a file."))
+        if not stat.S_ISREG(info.st_mode):
+            raise _fail(
+                _("%(path)s is not a regular file (a device, a pipe or a socket).") % {"path": path}
+            )
+        error = too_large(info.st_size)
+        if error:
+            raise _fail(str(error))
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            content = stream.read(LIMITS.file_bytes + 1)
+    except OSError as exc:
+        raise _unreadable(path, describe_os_error(exc)) from exc
+    finally:
+        os.close(handle)
+    # A file that grew while it was read.
+    error = too_large(len(content))
+    if error:
+        raise _fail(str(error))
+    return content
+
+
 def errors_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}_错误说明.xlsx")
 
@@ -84,17 +123,10 @@ def run_import(command, *, file, year, password, signed_on, unit, renewal, dry_r
     day = _signed_on(signed_on)
     union = _unit(unit)
     kind = RosterKind.RENEWAL if renewal else RosterKind.NEW
+    if password == ASK:
+        password = ask_secret(_("Workbook password: "), _("No password was entered."))
     path = Path(file)
-    try:
-        error = too_large(path.stat().st_size)
-        if error:
-            raise _fail(str(error))
-        content = path.read_bytes()
-    except OSError as exc:
-        raise _fail(
-            _("Cannot read the file %(path)s: %(error)s")
-            % {"path": path, "error": describe_os_error(exc)}
-        ) from exc
+    content = read_roster_file(path)
     upload = None
     if not dry_run:
         try:

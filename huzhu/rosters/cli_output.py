@@ -50,13 +50,23 @@ def _member(id_number: str) -> Member:
     return member
 
 
-def _ask_password() -> str:
+def ask_secret(prompt: str, missing: str) -> str:
+    """A value typed without echo at a terminal, else the first line of standard input:
+    kept out of the shell history and `ps`. `missing` is the message when none comes."""
     try:
         if sys.stdin.isatty():
-            return getpass.getpass(_("Workbook password: "))
-        return sys.stdin.readline().rstrip("\r\n")
+            value = getpass.getpass(prompt)
+        else:
+            value = sys.stdin.readline().rstrip("\r\n")
     except (EOFError, KeyboardInterrupt) as exc:
-        raise CommandError(_("No password was entered."), returncode=2) from exc
+        raise CommandError(missing, returncode=2) from exc
+    if not value:
+        raise CommandError(missing, returncode=2)
+    return value
+
+
+def _ask_password() -> str:
+    return ask_secret(_("Workbook password: "), _("No password was entered."))
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -75,8 +85,6 @@ def run_export(command, *, year: str, unit: str, password: str | None, out: str,
     found = _unit(unit)
     if password == ASK:
         password = _ask_password()
-        if not password:
-            raise CommandError(_("No password was entered."), returncode=2)
     try:
         result = export_roster(actor=None, unit=found, year=scheme, password=password)
     except ExportError as exc:
@@ -110,6 +118,9 @@ def run_forms(
             raise CommandError(exc.message, returncode=2) from exc
         name = found.name
     else:
+        if member == ASK:
+            # A full ID number on the command line stands in the shell history and `ps`.
+            member = ask_secret(_("ID number: "), _("No ID number was entered."))
         person = _member(member or "")
         content, pages = member_form(actor=None, member=person, year=scheme), 1
         name = person.name

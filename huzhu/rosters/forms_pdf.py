@@ -315,10 +315,23 @@ def member_entry(member: Member) -> FormEntry:
     )
 
 
-def unit_forms(*, actor, unit: Unit, year: int, request=None) -> tuple[bytes, int]:
+def unit_forms(
+    *, actor, unit: Unit, year: int, request=None, limit: int | None = None
+) -> tuple[bytes, int]:
     """The forms of every member on the unit's roster of `year`. They carry full ID, phone
     and card numbers (the member signs the paper and hands it in), so printing them is
-    audited like a full view (S2, S3)."""
+    audited like a full view (S2, S3). With `limit`, a roster of more members is refused
+    before any is read or decrypted."""
+    if limit is not None:
+        count = roster_enrollments(unit=unit, year=year).count()
+        if count > limit:
+            raise ExportError(
+                _(
+                    "%(unit)s has %(count)s enrollments in %(year)s: at most %(limit)s forms "
+                    "are printed at once. Choose one of its grassroots unions."
+                )
+                % {"unit": unit.name, "count": count, "year": year, "limit": limit}
+            )
     entries = unit_entries(unit=unit, year=year)
     if not entries:
         raise ExportError(

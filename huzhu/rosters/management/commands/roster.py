@@ -24,7 +24,12 @@ class Command(BaseCommand):
         )
         importing.add_argument("file")
         importing.add_argument("--year", required=True)
-        importing.add_argument("--password", help="the workbook's password")
+        importing.add_argument(
+            "--password",
+            nargs="?",
+            const="-",
+            help="the workbook's password; without a value, or with -, ask for it",
+        )
         importing.add_argument("--signed-on", help="when the forms were signed (default today)")
         importing.add_argument("--unit", help="the grassroots union handing the roster in")
         importing.add_argument(
@@ -49,7 +54,12 @@ class Command(BaseCommand):
         forms.add_argument("--year", required=True)
         who = forms.add_mutually_exclusive_group(required=True)
         who.add_argument("--unit", help="every member enrolled under this unit")
-        who.add_argument("--member", help="one member, by ID number")
+        who.add_argument(
+            "--member",
+            nargs="?",
+            const="-",
+            help="one member, by ID number; without a value, or with -, ask for it",
+        )
         forms.add_argument("--out", help="the PDF file to write")
 
     def handle(self, *args, verb, **options):
