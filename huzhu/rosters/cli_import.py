@@ -9,8 +9,6 @@ also keeps it with the upload in the file store."""
 
 import datetime
 import json as jsonlib
-import os
-import stat
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -19,14 +17,13 @@ from django.utils.translation import gettext as _
 from huzhu.config import data_dir
 from huzhu.dates import scheme_today
 from huzhu.files.services import FileRefused
+from huzhu.localfiles import LocalFileError, read_input_file, write_private
 from huzhu.org.models import Unit, UnitKind
-from huzhu.oserrors import describe_os_error
 from huzhu.rosters.cli_output import ASK, ask_secret
 from huzhu.rosters.importer import RosterResult, import_roster
 from huzhu.rosters.models import RosterKind
 from huzhu.rosters.reader import RosterFileError
 from huzhu.rosters.services import keep_errors_workbook, mark_unreadable, record_command_upload
-from huzhu.tabular import LIMITS, too_large
 from huzhu.years import scheme_year, year_option_error
 
 
@@ -58,40 +55,11 @@ def _signed_on(text: str | None) -> datetime.date:
         ) from None
 
 
-def _unreadable(path: Path, reason: str) -> CommandError:
-    return _fail(_("Cannot read the file %(path)s: %(error)s") % {"path": path, "error": reason})
-
-
 def read_roster_file(path: Path) -> bytes:
-    """The file's bytes, read only when it is a regular file within the size limit: a FIFO
-    would block for ever and /dev/zero never ends, while its size says 0."""
     try:
-        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise _unreadable(path, describe_os_error(exc)) from exc
-    try:
-        info = os.fstat(handle)
-        if stat.S_ISDIR(info.st_mode):
-            raise _unreadable(path, _("It is a folder, not a file."))
-        if not stat.S_ISREG(info.st_mode):
-            raise _fail(
-                _("%(path)s is not a regular file (a device, a pipe or a socket).") % {"path": path}
-            )
-        error = too_large(info.st_size)
-        if error:
-            raise _fail(str(error))
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            content = stream.read(LIMITS.file_bytes + 1)
-    except OSError as exc:
-        raise _unreadable(path, describe_os_error(exc)) from exc
-    finally:
-        os.close(handle)
-    # A file that grew while it was read.
-    error = too_large(len(content))
-    if error:
-        raise _fail(str(error))
-    return content
+        return read_input_file(path)
+    except LocalFileError as exc:
+        raise _fail(exc.message) from exc
 
 
 def errors_path(source: Path) -> Path:
@@ -99,20 +67,18 @@ def errors_path(source: Path) -> Path:
 
 
 def _write_errors(source: Path, content: bytes) -> Path:
+    # Owner-only: the rejected rows carry full ID and phone numbers (SPEC S2).
     target = errors_path(source)
     try:
-        target.write_bytes(content)
-    except OSError:
+        write_private(target, content)
+    except LocalFileError:
         folder = data_dir() / "rosters"
         folder.mkdir(mode=0o700, exist_ok=True)
         target = folder / target.name
         try:
-            target.write_bytes(content)
-        except OSError as exc:
-            raise _fail(
-                _("Cannot write the errors workbook %(path)s: %(error)s")
-                % {"path": target, "error": describe_os_error(exc)}
-            ) from exc
+            write_private(target, content)
+        except LocalFileError as exc:
+            raise _fail(exc.message) from exc
     return target.resolve()
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from huzhu.localfiles import LocalFileError, write_private
 from huzhu.members.models import Member
 from huzhu.members.rules import InvalidValue, clean_id_number
 from huzhu.org.models import Unit
-from huzhu.oserrors import describe_os_error
 from huzhu.rosters.export import ExportError, export_roster
 from huzhu.rosters.forms_pdf import forms_filename, member_form, unit_forms
 from huzhu.rosters.selectors import member_with_id_number, roster_unit_named
@@ -70,14 +70,11 @@ def _ask_password() -> str:
 
 
 def _write(path: Path, content: bytes) -> None:
+    """Owner-only: forms carry full numbers, and an export may (SPEC S2)."""
     try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise CommandError(
-            _("Cannot write the file %(path)s: %(error)s")
-            % {"path": path, "error": describe_os_error(exc)},
-            returncode=2,
-        ) from exc
+        write_private(path, content)
+    except LocalFileError as exc:
+        raise CommandError(exc.message, returncode=2) from exc
 
 
 def run_export(command, *, year: str, unit: str, password: str | None, out: str, **_options):

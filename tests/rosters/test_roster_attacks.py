@@ -6,6 +6,7 @@ export password never in a URL, a log line or the audit."""
 import io
 import logging
 import os
+import stat
 import zipfile
 
 import openpyxl
@@ -441,3 +442,47 @@ def test_e6_a_return_reason_with_a_nul_is_bad_input_and_nothing_is_returned(clie
     assert response.status_code == 400 and "请返回后重试" in response.content.decode()
     found.refresh_from_db()
     assert found.review == Review.AWAITING
+
+
+@pytest.mark.django_db
+def test_s2_files_the_commands_write_with_full_numbers_are_owner_only(tree, roster, tmp_path):
+    # The forms carry full ID numbers; the errors workbook the rows as typed (SPEC S2).
+    previous = os.umask(0o022)
+    try:
+        out = tmp_path / "forms.pdf"
+        out.write_bytes(b"old")  # an existing file is narrowed too
+        out.chmod(0o644)
+        call_command(
+            "roster",
+            "forms",
+            "--year",
+            "2022",
+            "--unit",
+            tree.hutang_union.name,
+            "--out",
+            str(out),
+            stdout=io.StringIO(),
+        )
+        assert out.read_bytes().startswith(b"%PDF")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        source = tmp_path / "bad.xlsx"
+        source.write_bytes(
+            files.xlsx(files.sheet_rows([files.person(1, **{"身份证号码": "1234"})]))
+        )
+        call_command(
+            "roster", "import", str(source), "--year", "2022", "--dry-run", stdout=io.StringIO()
+        )
+        errors = tmp_path / "bad_错误说明.xlsx"
+        assert errors.exists() and stat.S_IMODE(errors.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.django_db
+def test_the_targets_import_refuses_a_device_or_a_pipe(tree, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", fifo):
+        with pytest.raises(CommandError) as caught:
+            call_command("targets", "import", str(path), stdout=io.StringIO())
+        assert caught.value.returncode == 2 and "不是普通文件" in str(caught.value)

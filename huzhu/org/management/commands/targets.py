@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huzhu.dates import scheme_today
+from huzhu.localfiles import LocalFileError, read_input_file
 from huzhu.org.reports import breakdown_text, report_text, report_workbook
 from huzhu.org.rules import TargetFileError, parse_target_table, shown_errors
 from huzhu.org.selectors import (
@@ -91,13 +92,16 @@ class Command(BaseCommand):
         try:
             size = path.stat().st_size
             error = too_large(size)
-            content = b"" if error else path.read_bytes()
+            # A device or a pipe is refused before it is read (huzhu.localfiles).
+            content = b"" if error else read_input_file(path)
         except OSError as exc:
             raise CommandError(
                 _("Cannot read the file %(path)s: %(error)s")
                 % {"path": path, "error": describe_os_error(exc)},
                 returncode=2,
             ) from exc
+        except LocalFileError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
         new: list[tuple[int, str]] = []
         unlisted: list[str] = []
         try:
