@@ -1,10 +1,8 @@
 """Moves and correction requests at the same moment, on PostgreSQL (SQLite serialises
 writers, nothing races there): the member row's lock keeps the counts and the limit."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from huzhu.members.models import CorrectionRequest, Member
 from huzhu.members.selectors import member_count_drift
@@ -17,34 +15,13 @@ from huzhu.members.services import (
 )
 from huzhu.org.models import UnitKind
 from huzhu.org.services import create_unit
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _at_once(*calls):
-    """Run the calls in threads released together; their outcomes ("ok" or the error)."""
-    start = threading.Barrier(len(calls), timeout=30)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        start.wait()
-        try:
-            call()
-            result = "ok"
-        except (MemberError, CorrectionError) as exc:
-            result = type(exc).__name__
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(outcomes)
+    return at_once(*calls, expected=(MemberError, CorrectionError))
 
 
 @pytest.fixture
