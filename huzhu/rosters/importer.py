@@ -61,6 +61,8 @@ from huzhu.xlsx import XlsxBook
 # Rows looked up and written together: each lookup is one `IN (…)` of this many values,
 # under SQLite's 999 parameters.
 CHUNK = 900
+# Rows written together on PostgreSQL.
+POSTGRES_WRITE_CHUNK = 5000
 # SQLite's page cache while the write pass runs (KiB; the default is 2 MB).
 SQLITE_WRITE_CACHE_KIB = 256 * 1024
 ERRORS_COLUMN = "错误说明"
@@ -455,8 +457,11 @@ class _Importer:
     def write(self) -> None:
         now = timezone.now()
         counts: Counter[int] = Counter()
-        for start in range(0, len(self.plans), CHUNK):
-            self._write_chunk(self.plans[start : start + CHUNK], now, counts)
+        # SQLite's lookups stay under its 999 parameters; PostgreSQL takes larger chunks
+        # (fewer statements, each COPY longer).
+        size = CHUNK if connection.vendor == "sqlite" else POSTGRES_WRITE_CHUNK
+        for start in range(0, len(self.plans), size):
+            self._write_chunk(self.plans[start : start + size], now, counts)
         # The kept member counts move with the rows, in the same transaction (org.Unit).
         for unit_id, delta in sorted(counts.items()):
             if delta:

@@ -545,3 +545,21 @@ def test_the_sqlite_page_cache_is_put_back_after_the_write(tree):
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.django_db
+def test_x6_a_roster_written_in_several_chunks_loses_no_row(tree, monkeypatch):
+    from huzhu.rosters import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer, "POSTGRES_WRITE_CHUNK", 2)
+    content = files.xlsx(files.sheet_rows([files.person(n) for n in range(1, 6)]))
+    result = run(content, unit=tree.hutang_union)
+    assert (result.imported, result.already_enrolled, result.rejected) == (5, 0, 0)
+    hashes = [crypto.lookup_hash("id", files.id_number(n)) for n in range(1, 6)]
+    assert Authorization.objects.filter(enrollment__member__id_number_hash__in=hashes).count() == 5
+    assert (
+        EnrollmentChange.objects.filter(enrollment__member__id_number_hash__in=hashes).count() == 5
+    )
+    again = run(content, unit=tree.hutang_union)
+    assert (again.imported, again.already_enrolled) == (0, 5)
