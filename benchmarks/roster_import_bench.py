@@ -151,6 +151,7 @@ def run(rows: int) -> dict:
         )
         return time.perf_counter() - began, result
 
+    load_before = os.getloadavg()[0]
     total, result = once()
     phases = dict(clock.seconds)
     # The lookups and judgement of the rows, without the encryption done in the same pass.
@@ -173,6 +174,8 @@ def run(rows: int) -> dict:
         "again_seconds": round(again_seconds, 2),
         "again_already_enrolled": again.already_enrolled,  # type: ignore[attr-defined]
         "peak_rss_mib": round(peak_mib),
+        # The machine's 1-minute load average before and after the first import.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 

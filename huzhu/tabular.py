@@ -233,6 +233,8 @@ def _read_csv(content: bytes, limits: Limits) -> Iterator[list[str]]:
 
 
 def _check_lengths(cells: list[str], row: int, limits: Limits) -> None:
+    if not cells or max(map(len, cells)) <= limits.cell_chars:
+        return  # the usual row; otherwise find and name the first long cell
     for column, cell in enumerate(cells):
         if len(cell) > limits.cell_chars:
             raise TableError(
@@ -289,7 +291,8 @@ def _read_workbook(content: bytes, limits: Limits) -> list[list[str]]:
         ) from exc
     rows = []
     for index, raw in enumerate(grid):
-        cells = [cell_text(cell) for cell in raw]
+        # Most cells are text: stripped here without a call (what cell_text does to them).
+        cells = [cell.strip() if type(cell) is str else cell_text(cell) for cell in raw]
         _check_lengths(cells, index, limits)
         while cells and not cells[-1]:
             cells.pop()

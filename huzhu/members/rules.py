@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import mul
 
 from django.utils.translation import gettext as _
 
@@ -67,13 +68,22 @@ WHITESPACE = re.compile(r"\s+")
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(first17)
+    total = sum(map(mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
+
+
+# The usual cell: 18 ASCII characters already clean (checked below like any other).
+PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def clean_id_number(raw: str, *, today: datetime.date | None = None) -> str:
     """SPEC M2: an 18-character resident ID with a valid birth date and check character."""
-    value = WHITESPACE.sub("", normalize_width(str(raw or ""))).upper()
+    if type(raw) is str and PLAIN_ID.fullmatch(raw):
+        value = raw  # nothing to normalise: the general path would return it unchanged
+    else:
+        value = WHITESPACE.sub("", normalize_width(str(raw or ""))).upper()
     if not value:
         raise InvalidValue(_("Enter the ID number."))
     if len(value) == 15 and value.isdigit():
@@ -116,10 +126,13 @@ def birth_date_of(id_number: str) -> datetime.date:
 
 PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_ASCII = re.compile(r"1[3-9][0-9]{9}")
 
 
 def clean_phone(raw: str) -> str:
     """SPEC M3: a mainland mobile number; +86, 86, spaces and dashes are removed."""
+    if type(raw) is str and MOBILE_ASCII.fullmatch(raw):
+        return raw  # the usual cell: the general path below returns it unchanged
     value = PHONE_SEPARATORS.sub("", normalize_width(str(raw or "")))
     if not value:
         raise InvalidValue(_("Enter the mobile phone number."))
@@ -141,8 +154,13 @@ def clean_phone(raw: str) -> str:
     return value
 
 
+PLAIN_CARD = re.compile(r"[0-9]{16,19}")
+
+
 def clean_union_card(raw: str) -> str:
     """SPEC M4: 16 to 19 digits once spaces are removed."""
+    if type(raw) is str and PLAIN_CARD.fullmatch(raw):
+        return raw  # the usual cell: the general path below returns it unchanged
     value = PHONE_SEPARATORS.sub("", normalize_width(str(raw or "")))
     if not value:
         raise InvalidValue(_("Enter the union card number."))
@@ -162,8 +180,14 @@ NAME = re.compile(rf"^[{CJK}A-Za-z·]+( [A-Za-z·]+)*$")
 HAS_CJK = re.compile(rf"[{CJK}]")
 
 
+# The usual cell: 2 to 30 CJK characters and nothing else.
+PLAIN_NAME = re.compile(rf"[{CJK}]{{2,30}}")
+
+
 def clean_name(raw: str) -> str:
     """SPEC M5: 2 to 30 Chinese characters, letters or the middle dot '·'."""
+    if type(raw) is str and PLAIN_NAME.fullmatch(raw):
+        return raw  # the general path below returns it unchanged
     value = MIDDLE_DOTS.sub("·", normalize_width(str(raw or "")).strip())
     # Rosters often pad two-character names ("张  三"); spaces never belong in a Chinese name.
     value = WHITESPACE.sub("", value) if HAS_CJK.search(value) else WHITESPACE.sub(" ", value)

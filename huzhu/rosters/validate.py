@@ -7,14 +7,17 @@ by the plain functions below from facts the importer looks up a chunk at a time.
 """
 
 import datetime
+import hashlib
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from huzhu.enrollment import rules as enrollment_rules
 from huzhu.enrollment.models import State
 from huzhu.enrollment.rules import EnrollmentError
-from huzhu.members import crypto
 from huzhu.members.rules import (
     InvalidValue,
     clean_id_number,
@@ -67,19 +70,30 @@ class CheckedRow:
         return not self.errors
 
 
-def _number(table: RosterTable, cells: list[str], column: str) -> tuple[str, str | None]:
-    """(text, error) of an ID, phone or card cell: a cell the workbook keeps as a number is
-    refused, its digits cannot be trusted."""
-    text = cells[table.columns[column]]
-    if isinstance(text, NumberText):
-        return text, reason(
-            column,
-            _(
-                "the cell is stored as a number, which loses digits: format the column as text "
-                "and type the number again."
-            ),
-        )
-    return text, None
+def _number_error(column: str) -> str:
+    """An ID, phone or card cell the workbook keeps as a number is refused: its digits
+    cannot be trusted."""
+    return reason(
+        column,
+        _(
+            "the cell is stored as a number, which loses digits: format the column as text "
+            "and type the number again."
+        ),
+    )
+
+
+def lookup_hasher(kind: str) -> Callable[[str], str]:
+    """`crypto.lookup_hash(kind, value)` for many values: the HMAC keyed and fed "kind:"
+    once, copied for each value (HMAC reads its message as a stream, so the digest is the
+    same)."""
+    keyed = hmac.new(settings.HUZHU_LOOKUP_KEY.encode(), f"{kind}:".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        mac = keyed.copy()
+        mac.update(value.encode())
+        return mac.hexdigest()
+
+    return digest
 
 
 def check_rows(
@@ -91,6 +105,17 @@ def check_rows(
     checked: list[CheckedRow] = []
     first_of_id: dict[str, int] = {}
     first_of_card: dict[str, tuple[str, int]] = {}
+    hash_id, hash_card, hash_phone = (lookup_hasher(kind) for kind in ("id", "card", "phone"))
+    numbers = (
+        (ID_NUMBER, table.columns[ID_NUMBER], "id_number"),
+        (PHONE, table.columns[PHONE], "phone"),
+        (CARD, table.columns[CARD], "card"),
+    )
+    cleaners = {
+        "id_number": lambda text: clean_id_number(text, today=today),
+        "phone": clean_phone,
+        "card": clean_union_card,
+    }
     for source in table.rows:
         cells = source.cells
         row = CheckedRow(row=source.row, cells=cells)
@@ -99,17 +124,13 @@ def check_rows(
             row.name = clean_name(table.value(source, NAME))
         except InvalidValue as exc:
             errors.append(reason(NAME, exc.message))
-        for column, clean, attribute in (
-            (ID_NUMBER, lambda text: clean_id_number(text, today=today), "id_number"),
-            (PHONE, clean_phone, "phone"),
-            (CARD, clean_union_card, "card"),
-        ):
-            text, error = _number(table, cells, column)
-            if error:
-                errors.append(error)
+        for column, index, attribute in numbers:
+            text = cells[index]
+            if isinstance(text, NumberText):
+                errors.append(_number_error(column))
                 continue
             try:
-                setattr(row, attribute, clean(text))
+                setattr(row, attribute, cleaners[attribute](text))
             except InvalidValue as exc:
                 errors.append(reason(column, exc.message))
         row.employer = " ".join(table.value(source, EMPLOYER).split())
@@ -160,7 +181,7 @@ def check_rows(
                     )
                 )
         if row.id_number:
-            row.id_hash = crypto.lookup_hash("id", row.id_number)
+            row.id_hash = hash_id(row.id_number)
             first = first_of_id.get(row.id_number)
             if first is not None:
                 # SPEC X5: the first row counts.
@@ -173,7 +194,7 @@ def check_rows(
             else:
                 first_of_id[row.id_number] = row.row
         if row.card:
-            row.card_hash = crypto.lookup_hash("card", row.card)
+            row.card_hash = hash_card(row.card)
             holder = first_of_card.get(row.card)
             if holder is not None and holder[0] != row.id_number:
                 # SPEC M4: one union card belongs to one member.
@@ -187,7 +208,7 @@ def check_rows(
             elif holder is None and row.id_number:
                 first_of_card[row.card] = (row.id_number, row.row)
         if row.phone:
-            row.phone_hash = crypto.lookup_hash("phone", row.phone)
+            row.phone_hash = hash_phone(row.phone)
         checked.append(row)
     return checked
 

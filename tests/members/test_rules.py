@@ -168,3 +168,48 @@ def test_m5_names_are_refused_with_the_reason(typed, word):
 def test_s2_masks():
     assert mask_id_number("320412198506150012") == "320412********0012"
     assert mask_phone("13812345678") == "138****5678"
+
+
+# --- the fast paths of the clean_* functions (roster import speed) --------------------
+
+
+class _Typed(str):
+    """A str subclass: the clean_* functions take their general path for it."""
+
+    __slots__ = ()
+
+
+def _outcome(clean, raw):
+    try:
+        return ("ok", clean(raw))
+    except InvalidValue as exc:
+        return ("refused", exc.message)
+
+
+# Cells like a roster's, near the fast paths' edges: digits, X, CJK, Latin letters, the
+# middle dot, full-width digits, spaces and separators.
+_CELL = st.text(
+    alphabet=st.sampled_from("0123456789Xx王李〇·• A-()１３８\u3000+\U00020000"), max_size=22
+)
+_VALID_IDS = st.integers(min_value=0, max_value=10**11 - 1).map(
+    lambda n: (lambda first17: first17 + id_check_char(first17))(
+        f"320412{19800101 + n % 28:08d}{n % 1000:03d}"
+    )
+)
+
+
+@given(st.one_of(_CELL, _VALID_IDS, st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)))
+def test_m2_to_m5_fast_paths_answer_as_the_general_path(raw):
+    today = datetime.date(2026, 11, 24)
+    for clean in (
+        lambda value: clean_id_number(value, today=today),
+        clean_phone,
+        clean_union_card,
+        clean_name,
+    ):
+        assert _outcome(clean, raw) == _outcome(clean, _Typed(raw))
+
+
+def test_m2_id_check_character_needs_seventeen_characters():
+    with pytest.raises(ValueError):
+        id_check_char("1101051949123100")

@@ -502,3 +502,64 @@ def test_a_known_member_without_a_submitting_union_is_enrolled_where_they_stand(
     assert enrollment.unit_path == tree.hutang_union.path
     people.member.refresh_from_db()
     assert people.member.unit == tree.hutang_union  # not moved
+
+
+# --- the write paths chosen for speed ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_x6_the_write_pass_stores_every_column_and_skips_conflicts_on_each_database(tree):
+    # PostgreSQL copies the rows into a staging table and moves them with ON CONFLICT DO
+    # NOTHING; SQLite runs one statement per row. Both store the same values, and a member
+    # already there (inserted by another import meanwhile) is met without an error.
+    content = files.xlsx(files.sheet_rows([files.person(n) for n in range(1, 4)]))
+    assert run(content, unit=tree.hutang_union).imported == 3
+    member = member_of(3)
+    assert crypto.decrypt(member.union_card_encrypted) == f"62316688{3:011d}"
+    assert member.phone_hash == crypto.lookup_hash("phone", f"139{3:08d}")
+    assert member.unit == tree.hutang_union and member.has_basic_insurance
+    enrollment = Enrollment.objects.get(member=member, year=2022)
+    authorization = enrollment.authorizations.get()
+    assert authorization.active and authorization.signed_on == files.SIGNED_ON
+    assert authorization.created_at is not None and authorization.created_at.tzinfo is not None
+    change = EnrollmentChange.objects.get(enrollment=enrollment)
+    assert (change.from_state, change.to_state) == ("", State.AUTHORIZED)
+    # The same file again: nothing new, nothing lost, no staging table left behind the
+    # transaction (it is dropped at commit on PostgreSQL).
+    again = run(content, unit=tree.hutang_union)
+    assert (again.imported, again.already_enrolled) == (0, 3)
+    hashes = [crypto.lookup_hash("id", files.id_number(n)) for n in range(1, 4)]
+    assert Member.objects.filter(id_number_hash__in=hashes).count() == 3
+    assert Authorization.objects.filter(enrollment__member__id_number_hash__in=hashes).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_sqlite_page_cache_is_put_back_after_the_write(tree):
+    if connection.vendor != "sqlite":
+        pytest.skip("an SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+    content = files.xlsx(files.sheet_rows([files.person(1)]))
+    assert run(content, unit=tree.hutang_union).imported == 1
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.django_db
+def test_x6_a_roster_written_in_several_chunks_loses_no_row(tree, monkeypatch):
+    from huzhu.rosters import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer, "POSTGRES_WRITE_CHUNK", 2)
+    content = files.xlsx(files.sheet_rows([files.person(n) for n in range(1, 6)]))
+    result = run(content, unit=tree.hutang_union)
+    assert (result.imported, result.already_enrolled, result.rejected) == (5, 0, 0)
+    hashes = [crypto.lookup_hash("id", files.id_number(n)) for n in range(1, 6)]
+    assert Authorization.objects.filter(enrollment__member__id_number_hash__in=hashes).count() == 5
+    assert (
+        EnrollmentChange.objects.filter(enrollment__member__id_number_hash__in=hashes).count() == 5
+    )
+    again = run(content, unit=tree.hutang_union)
+    assert (again.imported, again.already_enrolled) == (0, 5)
