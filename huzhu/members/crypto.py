@@ -17,7 +17,7 @@ import functools
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -150,6 +150,18 @@ def decrypt(token: str, *, key: str | None = None, retired: Sequence[str] = ()) 
 
 def lookup_hash(kind: str, value: str, *, key: str | None = None) -> str:
     """A keyed hash; `kind` keeps an ID number and a card with the same digits apart."""
-    message = f"{kind}:{value}".encode()
+    return lookup_hasher(kind, key=key)(value)
+
+
+def lookup_hasher(kind: str, *, key: str | None = None) -> Callable[[str], str]:
+    """`lookup_hash(kind, value)` for many values: the HMAC keyed and fed "kind:" once,
+    copied for each value (HMAC reads its message as a stream, so the digest is the same)."""
     secret = (key or settings.HUZHU_LOOKUP_KEY).encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    keyed = hmac.new(secret, f"{kind}:".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        mac = keyed.copy()
+        mac.update(value.encode())
+        return mac.hexdigest()
+
+    return digest

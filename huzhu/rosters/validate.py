@@ -7,17 +7,14 @@ by the plain functions below from facts the importer looks up a chunk at a time.
 """
 
 import datetime
-import hashlib
-import hmac
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from huzhu.enrollment import rules as enrollment_rules
 from huzhu.enrollment.models import State
 from huzhu.enrollment.rules import EnrollmentError
+from huzhu.members import crypto
 from huzhu.members.rules import (
     InvalidValue,
     clean_id_number,
@@ -82,20 +79,6 @@ def _number_error(column: str) -> str:
     )
 
 
-def lookup_hasher(kind: str) -> Callable[[str], str]:
-    """`crypto.lookup_hash(kind, value)` for many values: the HMAC keyed and fed "kind:"
-    once, copied for each value (HMAC reads its message as a stream, so the digest is the
-    same)."""
-    keyed = hmac.new(settings.HUZHU_LOOKUP_KEY.encode(), f"{kind}:".encode(), hashlib.sha256)
-
-    def digest(value: str) -> str:
-        mac = keyed.copy()
-        mac.update(value.encode())
-        return mac.hexdigest()
-
-    return digest
-
-
 def check_rows(
     table: RosterTable, *, towns: dict[str, Unit], unit_town: Unit | None, today: datetime.date
 ) -> list[CheckedRow]:
@@ -105,7 +88,9 @@ def check_rows(
     checked: list[CheckedRow] = []
     first_of_id: dict[str, int] = {}
     first_of_card: dict[str, tuple[str, int]] = {}
-    hash_id, hash_card, hash_phone = (lookup_hasher(kind) for kind in ("id", "card", "phone"))
+    hash_id, hash_card, hash_phone = (
+        crypto.lookup_hasher(kind) for kind in ("id", "card", "phone")
+    )
     numbers = (
         (ID_NUMBER, table.columns[ID_NUMBER], "id_number"),
         (PHONE, table.columns[PHONE], "phone"),
