@@ -211,8 +211,7 @@ def read_deduction_request(content: bytes) -> tuple[str, list[list[str]]]:
             )
         if item_id in seen:
             raise MalformedDeductionFile(
-                _("Line %(line)s: item %(item)s appears twice.")
-                % {"line": number, "item": item_id}
+                _("Line %(line)s: item %(item)s appears twice.") % {"line": number, "item": item_id}
             )
         seen.add(item_id)
         total += _amount(amount, number)
