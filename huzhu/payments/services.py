@@ -41,9 +41,10 @@ from huzhu.rosters.selectors import deductible_q
 CHUNK = 5000
 
 
-def candidates(*, year: int, max_attempts: int):
+def candidates(*, year: int, max_attempts: int, retry_codes: tuple[str, ...] | None = None):
     """SPEC D3, D6, E6: authorized or failed, not paid, an active deductible authorization,
-    a bank card on file, no live item, fewer failed attempts than the policy allows."""
+    a bank card on file, no live item, fewer failed attempts than the policy allows, and no
+    failure with a code the policy does not retry (§14: those go to follow-up)."""
     deductible = Authorization.objects.filter(enrollment=OuterRef("pk"), active=True).filter(
         deductible_q()
     )
@@ -55,9 +56,14 @@ def candidates(*, year: int, max_attempts: int):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    found = Enrollment.objects.filter(year=year, state__in=[State.AUTHORIZED, State.FAILED])
+    if retry_codes is not None:
+        final = DeductionItem.objects.filter(
+            enrollment=OuterRef("pk"), outcome=Outcome.FAILED
+        ).exclude(bank_code__in=retry_codes)
+        found = found.exclude(Exists(final))
     return (
-        Enrollment.objects.filter(year=year, state__in=[State.AUTHORIZED, State.FAILED])
-        .exclude(member__union_card_encrypted="")
+        found.exclude(member__union_card_encrypted="")
         .filter(Exists(deductible))
         .exclude(Exists(live))
         .annotate(tried=Coalesce(Subquery(failed, output_field=IntegerField()), 0))
@@ -77,7 +83,11 @@ def create_batch(*, year: int, actor: Actor) -> DeductionBatch | None:
     if policy is None:
         raise PaymentFileError(_("There is no policy for %(year)s.") % {"year": year})
     fee = policy.fee
-    rows = list(candidates(year=year, max_attempts=policy.max_attempts).values_list("pk", "tried"))
+    rows = list(
+        candidates(
+            year=year, max_attempts=policy.max_attempts, retry_codes=policy.retry_codes
+        ).values_list("pk", "tried")
+    )
     if not rows:
         return None
     with transaction.atomic():

@@ -228,3 +228,41 @@ def test_d5_an_enrollment_changed_since_the_batch_refuses_the_file_with_a_reason
     assert "已解约" in refused.value.message
     assert DeductionItem.objects.get().outcome == Outcome.PENDING
     assert not BankFileRecord.objects.filter(kind="result").exists()
+
+
+def test_s14_d6_a_code_the_policy_does_not_retry_goes_to_follow_up(tree, monkeypatch):
+    from dataclasses import replace
+
+    from huzhu.payments import services
+    from huzhu.policy.selectors import current_policies
+
+    policies = current_policies()
+    policies[2022] = replace(policies[2022], retry_codes=("1001",))
+    monkeypatch.setattr(services, "current_policies", lambda: policies)
+    poor = signed(tree.hutang_union, "张甲")
+    closed = signed(tree.hutang_union, "李乙")
+    batch = create_batch(year=2022, actor=None)
+    failures = {poor.pk: ("1001", "余额不足"), closed.pk: ("2002", "账户状态异常")}
+    apply_result(content=result_file(batch, failures), actor=None)
+    again = create_batch(year=2022, actor=None)
+    assert again is not None
+    assert list(again.items.values_list("enrollment", flat=True)) == [poor.pk]
+
+
+def test_s14_retry_codes_are_policy_data_checked_when_read():
+    from huzhu.policy.document import (
+        PolicyError,
+        parse_policy,
+        read_policy_file,
+        shipped_policy_files,
+    )
+
+    path = next(p for p in shipped_policy_files() if p.name == "2022.toml")
+    data, _sha = read_policy_file(path)
+    assert parse_policy(data, "2022.toml").retry_codes is None  # every code retried
+    data["payment"]["retry_codes"] = ["1001"]
+    assert parse_policy(data, "2022.toml").retry_codes == ("1001",)
+    data["payment"]["retry_codes"] = [1001]
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(data, "2022.toml")
+    assert "payment.retry_codes" in str(refused.value)
