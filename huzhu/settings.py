@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "huzhu.policy",
     "huzhu.enrollment",
     "huzhu.rosters",
+    "huzhu.payments",
     "huzhu.bank",
     "huzhu.files",
     "huzhu.jobs",

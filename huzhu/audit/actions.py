@@ -70,6 +70,8 @@ class Action(models.TextChoices):
     ENROLLMENT_STATE = "enrollment.state", _("enrollment state changed")
     ENROLLMENT_ASSIGN = "enrollment.assign", _("held online signers assigned to a union")
     # Rosters: the union's roster written out, authorization forms printed (SPEC X8, X9)
+    DEDUCTION_BATCH = "deduction.batch", _("deduction batch built")
+    DEDUCTION_RESULT = "deduction.result", _("deduction result applied")
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)

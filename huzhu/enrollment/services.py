@@ -309,6 +309,15 @@ def mark_paid_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "")
     """A batch deduction's successes in one go (set-based: a handful of queries whatever the
     number): every enrollment moves to `paid` with its state-change row and audit row, as
     `mark_paid` writes them one by one. One illegal transition refuses the whole batch."""
+    return _move_many(enrollment_ids=enrollment_ids, new=State.PAID, actor=actor, reason=reason)
+
+
+def mark_failed_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "") -> int:
+    """A batch deduction's failures in one go, as `mark_paid_many` (SPEC E2: failed)."""
+    return _move_many(enrollment_ids=enrollment_ids, new=State.FAILED, actor=actor, reason=reason)
+
+
+def _move_many(*, enrollment_ids: list[int], new: str, actor: Actor, reason: str) -> int:
     with transaction.atomic():
         rows = list(
             Enrollment.objects.select_for_update()
@@ -317,15 +326,15 @@ def mark_paid_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "")
             .order_by("pk")
         )
         for row in rows:
-            rules.check_transition(row.state, State.PAID)
+            rules.check_transition(row.state, new)
         Enrollment.objects.filter(pk__in=[row.pk for row in rows]).update(
-            state=State.PAID, updated_at=timezone.now()
+            state=new, updated_at=timezone.now()
         )
         EnrollmentChange.objects.bulk_create(
             EnrollmentChange(
                 enrollment=row,
                 from_state=row.state,
-                to_state=State.PAID,
+                to_state=new,
                 reason=reason[:200],
                 actor=actor,
                 actor_label=_label(actor),
@@ -340,8 +349,8 @@ def mark_paid_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "")
                 object_type=Enrollment._meta.label_lower,
                 object_id=str(row.pk),
                 unit_path=row.unit_path,
-                summary=_summary(row.member, row.year, f"{row.state} → {State.PAID}")[:500],
-                data={"from": row.state, "to": State.PAID, "reason": reason},
+                summary=_summary(row.member, row.year, f"{row.state} → {new}")[:500],
+                data={"from": row.state, "to": new, "reason": reason},
             )
             for row in rows
         )

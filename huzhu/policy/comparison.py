@@ -171,6 +171,9 @@ def facts(document: dict) -> list[Fact]:
             _("Deduction attempts at most"),
             _("%(count)s times") % {"count": value},
         )
+    value = take("payment.retry_codes")
+    if value is not None:
+        add("payment.retry_codes", enrollment, _("Bank codes retried"), "、".join(value))
 
     hospital = _("Hospitalization subsidy")
     value = take("hospitalization.unsettled_rate")

@@ -122,6 +122,8 @@ class Policy:
     critical_illness_exclusions: dict[str, str]
     # Paper signing only for members not paid in the previous year (2021 notice: 新参保纸质签约).
     paper_new_members_only: bool = False
+    # Bank codes of a failed deduction that a later batch retries (SPEC §14); None: every code.
+    retry_codes: tuple[str, ...] | None = None
     # The PolicyVersion row this was parsed from (set by the selectors); None for a policy
     # read straight from a file.
     version_id: int | None = None
@@ -297,6 +299,12 @@ def parse_policy(data: dict, source: str) -> Policy:
     attempts = r.get(payment, "max_attempts", "payment.max_attempts", int)
     if attempts < 1:
         r.fail("payment.max_attempts", "must be at least 1")
+    retry_codes = None
+    if "retry_codes" in payment:
+        codes = r.get(payment, "retry_codes", "payment.retry_codes", list)
+        if not all(isinstance(code, str) and code.isdigit() for code in codes):
+            r.fail("payment.retry_codes", 'must be a list of bank codes in quotes, like "1001"')
+        retry_codes = tuple(codes)
     exclusions = data.get("exclusions", {})
     general = dict(exclusions.get("general", {}))
     critical = dict(exclusions.get("critical_illness", {}))
@@ -314,6 +322,7 @@ def parse_policy(data: dict, source: str) -> Policy:
         paper_new_members_only=paper_new_only is True,
         payment_deadline=r.date(payment, "deadline", "payment.deadline"),
         max_attempts=attempts,
+        retry_codes=retry_codes,
         hospitalization=_hospitalization(r, data) if "hospitalization" in data else None,
         critical_illness=_critical_illness(r, data) if "critical_illness" in data else None,
         work_injury=_work_injury(r, data) if "work_injury" in data else None,

@@ -1,0 +1,89 @@
+"""Collective deduction (SPEC D3–D6): batches, their items, and the bank files received."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BatchState(models.TextChoices):
+    BUILT = "built", _("sent to the bank")
+    SETTLED = "settled", _("result applied")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("awaiting the bank")
+    DEBITED = "debited", _("debited")
+    FAILED = "failed", _("deduction failed")
+
+
+# An item that has taken or may still take money (SPEC §14: at most one per enrollment).
+LIVE = (Outcome.PENDING, Outcome.DEBITED)
+
+
+class DeductionBatch(models.Model):
+    number = models.CharField(_("batch number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField(_("scheme year"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.BUILT)
+    item_count = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    request_file = models.ForeignKey(
+        "files.StoredFile", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("deduction batch")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DeductionItem(models.Model):
+    batch = models.ForeignKey(DeductionBatch, on_delete=models.PROTECT, related_name="items")
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment", on_delete=models.PROTECT, related_name="deductions"
+    )
+    seq = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    bank_code = models.CharField(max_length=10, blank=True)
+    bank_message = models.CharField(max_length=100, blank=True)
+    attempt = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["batch", "seq"]
+        constraints = [
+            # SPEC §14: no code path can put one enrollment in two live debits.
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(outcome__in=["pending", "debited"]),
+                name="deduction_one_live_item",
+            ),
+            models.UniqueConstraint(fields=["batch", "seq"], name="deduction_item_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.seq} {self.outcome}"
+
+
+class FileKind(models.TextChoices):
+    REQUEST = "request", _("deduction request")
+    RESULT = "result", _("deduction result")
+
+
+class BankFileRecord(models.Model):
+    """A bank file written or received, once per content (SPEC §14)."""
+
+    kind = models.CharField(max_length=10, choices=FileKind.choices)
+    sha256 = models.CharField(max_length=64, unique=True)
+    batch = models.ForeignKey(DeductionBatch, on_delete=models.PROTECT, related_name="files")
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sha256[:12]}"
