@@ -381,10 +381,40 @@ def record_self_payment(
     return payment
 
 
+def refunds_to_make():
+    """SPEC D7: refunds not yet made, oldest first."""
+    return Refund.objects.filter(made_at__isnull=True).select_related("enrollment__member")
+
+
+def mark_refund_made(*, refund_id: int, actor: Actor) -> Refund:
+    """SPEC D7: a refund paid back, once, with an audit row; PaymentFileError otherwise."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+        if refund is None:
+            raise PaymentFileError(_("There is no refund %(id)s.") % {"id": refund_id})
+        if refund.made_at is not None:
+            raise PaymentFileError(_("Refund %(id)s was already made.") % {"id": refund_id})
+        refund.made_at = timezone.now()
+        refund.made_by = actor if getattr(actor, "pk", None) else None
+        refund.save(update_fields=["made_at", "made_by"])
+        record_event(
+            action=Action.REFUND_MADE,
+            actor=actor,
+            target=refund,
+            unit_path=refund.enrollment.unit_path,
+            summary=_("Refund %(id)s of %(amount)s yuan made")
+            % {"id": refund.pk, "amount": bankfile.money(refund.amount)},
+            data={"refund": refund.pk, "amount": bankfile.money(refund.amount)},
+        )
+    return refund
+
+
 __all__ = [
     "Applied",
     "DuplicateTransaction",
+    "mark_refund_made",
     "record_self_payment",
+    "refunds_to_make",
     "PaymentFileError",
     "apply_result",
     "create_batch",

@@ -187,3 +187,36 @@ def test_d2_7a_the_simulated_banks_payment_notice_is_accepted_end_to_end(tree):
     assert response.json()["status"] == "accepted"
     assert state(enrollment) == State.PAID
     assert SelfPayment.objects.get().transaction_id == notice["transaction_id"]
+
+
+def test_d7_refunds_are_listed_masked_and_marked_made_once_audited(tree):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from huzhu.audit.models import AuditEvent
+
+    enrollment = signed(tree.hutang_union)
+    enrollment_services.mark_paid(enrollment=enrollment, actor=None)
+    assert send(payment(enrollment))[0] == 200
+    refund = Refund.objects.get()
+    out = StringIO()
+    call_command("payments", "refunds", "--json", stdout=out)
+    (row,) = json.loads(out.getvalue())
+    assert (row["id"], row["amount"], row["source"]) == (refund.pk, str(fee()), "self_payment")
+    clear = crypto.decrypt(enrollment.member.id_number_encrypted)
+    assert clear not in out.getvalue()
+    assert row["id_number_masked"] == enrollment.member.id_number_masked
+
+    call_command("payments", "refund-made", str(refund.pk), stdout=StringIO())
+    refund.refresh_from_db()
+    assert refund.made_at is not None
+    assert AuditEvent.objects.filter(action="refund.made", object_id=str(refund.pk)).count() == 1
+    out = StringIO()
+    call_command("payments", "refunds", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == []
+    with pytest.raises(CommandError) as again:
+        call_command("payments", "refund-made", str(refund.pk), stdout=StringIO())
+    assert again.value.returncode == 2
