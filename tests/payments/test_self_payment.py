@@ -220,3 +220,42 @@ def test_d7_refunds_are_listed_masked_and_marked_made_once_audited(tree):
     with pytest.raises(CommandError) as again:
         call_command("payments", "refund-made", str(refund.pk), stdout=StringIO())
     assert again.value.returncode == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_d2_one_transaction_under_two_notice_ids_at_once_is_applied_once(tree):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: SQLite serialises writers, nothing races")
+    enrollment = signed(tree.hutang_union)
+    requests = [
+        simulated_bank.signed_request(payment(enrollment, transaction_id="T7"), SECRET)
+        for _ in range(2)
+    ]
+    start = threading.Barrier(2, timeout=30)
+    answers: list = []
+    lock = threading.Lock()
+
+    def deliver(body, headers):
+        try:
+            start.wait()
+            response = Client().post(
+                simulated_bank.PATH, data=body, content_type="application/json", headers=headers
+            )
+            with lock:
+                answers.append(response.json())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer["status"] for answer in answers) == ["accepted", "duplicate"]
+    assert SelfPayment.objects.count() == 1
+    assert not Refund.objects.exists()
+    assert state(enrollment) == State.PAID
