@@ -98,12 +98,16 @@ RESPONSES = {
                 "message": {"type": "string"},
             },
         },
-        "The body does not match the contract; `field` names where. Payment notices are "
-        "answered 422 until the payments feature receives them.",
+        "The body does not match the contract; `field` names where (for a payment: "
+        "`amount` must be yuan as a string with at most two places).",
     ),
 }
 
 DESCRIPTION = (
-    "The bank's signing and revocation notices (SPEC §7a). Signed with HMAC-SHA256; "
+    "The bank's signing, revocation and payment notices (SPEC §7a). A payment with "
+    "another amount than the year's fee (`wrong_amount`), for an ID with no enrollment "
+    "that year (`no_enrollment`) or for a revoked or lapsed enrollment "
+    "(`enrollment_revoked`, `enrollment_lapsed`) answers 409; a transaction id already "
+    "applied answers `duplicate`. Signed with HMAC-SHA256; "
     "without a valid signature every request answers 401."
 )

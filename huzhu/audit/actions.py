@@ -72,6 +72,7 @@ class Action(models.TextChoices):
     # Rosters: the union's roster written out, authorization forms printed (SPEC X8, X9)
     DEDUCTION_BATCH = "deduction.batch", _("deduction batch built")
     DEDUCTION_RESULT = "deduction.result", _("deduction result applied")
+    REFUND_MADE = "refund.made", _("refund marked made")
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)

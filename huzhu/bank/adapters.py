@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -98,14 +99,6 @@ def parse(body: bytes) -> Notice:
         raise Invalid(
             "occurred_at", _("A date and time in ISO 8601 with its UTC offset is required.")
         )
-    if kind == "payment":
-        raise Invalid(
-            "type",
-            _(
-                "Payment notices are not received yet: they come with the payments "
-                "(deductions) feature."
-            ),
-        )
     person = data.get("member")
     if not isinstance(person, dict):
         raise Invalid("member", _("The member object is required."))
@@ -125,7 +118,27 @@ def parse(body: bytes) -> Notice:
         if scope not in SCOPES:
             raise Invalid("member.insurance_scope", _("jiangsu or other_province is required."))
         member["insurance_scope"] = scope
+    if kind == "payment":
+        member["amount"] = _amount(data)
+        member["transaction_id"] = _text(data, "transaction_id", "", 64)
     return Notice(notice_id, kind, year, occurred_at, member, data)
+
+
+def _amount(data: dict) -> Decimal:
+    """SPEC §7a: the amount paid, yuan as a string with at most two places."""
+    value = data.get("amount")
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    if (
+        amount is None
+        or not amount.is_finite()
+        or amount <= 0
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
+        raise Invalid("amount", _('The amount must be yuan as text, such as "60.00".'))
+    return amount.quantize(Decimal("0.01"))
 
 
 class HmacAdapter:

@@ -15,7 +15,7 @@ from huzhu.bank.adapters import Notice
 from huzhu.bank.models import BankNotice, Outcome
 from huzhu.enrollment import rules
 from huzhu.enrollment import services as enrollment_services
-from huzhu.enrollment.models import Channel, Enrollment, Source
+from huzhu.enrollment.models import Channel, Enrollment, Source, State
 from huzhu.enrollment.rules import EnrollmentError
 from huzhu.members import crypto
 from huzhu.members.models import Member
@@ -29,6 +29,8 @@ from huzhu.members.services import (
     update_member,
 )
 from huzhu.org.models import Unit, UnitKind
+from huzhu.payments import services as payment_services
+from huzhu.policy.selectors import current_policies
 
 SECRET_FIELDS = ("id_number", "phone", "union_card")
 
@@ -193,7 +195,46 @@ def _revocation(notice: Notice) -> tuple[Member, Enrollment]:
     return member, revoked.enrollment
 
 
-HANDLERS = {"signing": _signing, "revocation": _revocation}
+def _payment(notice: Notice) -> tuple[Member, Enrollment]:
+    """SPEC D2, D7: the member's enrollment of the year becomes paid (or, already paid, a
+    refund is recorded); a wrong amount, no enrollment, or a revoked or lapsed one is
+    refused and kept for follow-up."""
+    member = _find_member(notice.member["id_number"])
+    enrollment = (
+        Enrollment.objects.select_for_update().filter(member=member, year=notice.year).first()
+        if member is not None
+        else None
+    )
+    if member is None or enrollment is None:
+        raise EnrollmentError(
+            "no_enrollment",
+            _("No enrollment for %(year)s holds this ID number.") % {"year": notice.year},
+        )
+    policy = current_policies().get(notice.year)
+    amount = notice.member["amount"]
+    if policy is None or amount != policy.fee:
+        raise EnrollmentError(
+            "wrong_amount",
+            _("The amount paid, %(amount)s yuan, is not the year's fee.") % {"amount": amount},
+        )
+    if enrollment.state in (State.REVOKED, State.LAPSED):
+        raise EnrollmentError(
+            f"enrollment_{enrollment.state}",
+            _("The enrollment is “%(state)s”; the payment waits for follow-up.")
+            % {"state": rules.state_label(enrollment.state)},
+        )
+    payment_services.record_self_payment(
+        enrollment=enrollment,
+        transaction_id=notice.member["transaction_id"],
+        amount=amount,
+        paid_at=notice.occurred_at,
+        notice=BankNotice.objects.get(notice_id=notice.notice_id),
+    )
+    enrollment.refresh_from_db()
+    return member, enrollment
+
+
+HANDLERS = {"signing": _signing, "revocation": _revocation, "payment": _payment}
 
 
 def receive(*, notice: Notice, raw_body: bytes) -> Received:
@@ -214,6 +255,12 @@ def receive(*, notice: Notice, raw_body: bytes) -> Received:
         try:
             with transaction.atomic():
                 member, enrollment = HANDLERS[notice.type](notice)
+        except payment_services.DuplicateTransaction:
+            # SPEC D2: the same bank transaction under another notice id changes nothing.
+            row.code = "duplicate_transaction"
+            row.member = _known_member(notice)
+            row.save(update_fields=["code", "member"])
+            return Received("duplicate")
         except EnrollmentError as exc:
             row.outcome = Outcome.REFUSED
             row.code = exc.code[:50]

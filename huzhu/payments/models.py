@@ -87,3 +87,54 @@ class BankFileRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sha256[:12]}"
+
+
+class SelfPayment(models.Model):
+    """A member's own payment, told by the bank's `payment` notice (SPEC D2, §7a); the
+    bank's transaction id is unique, so a transaction is applied once whatever the notice."""
+
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment", on_delete=models.PROTECT, related_name="self_payments"
+    )
+    transaction_id = models.CharField(_("transaction id"), max_length=64, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    paid_at = models.DateTimeField()
+    notice = models.ForeignKey(
+        "bank.BankNotice", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.transaction_id
+
+
+class RefundSource(models.TextChoices):
+    SELF_PAYMENT = "self_payment", _("self-payment")
+    DEDUCTION = "deduction", _("deduction item")
+
+
+class Refund(models.Model):
+    """Money taken twice for one enrollment, to be paid back (SPEC D7)."""
+
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment", on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    source = models.CharField(max_length=20, choices=RefundSource.choices)
+    self_payment = models.ForeignKey(
+        SelfPayment, null=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    deduction_item = models.ForeignKey(
+        DeductionItem, null=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    created_at = models.DateTimeField()
+    made_at = models.DateTimeField(null=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} {self.amount}"

@@ -19,7 +19,7 @@ from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.enrollment.rules import EnrollmentError
-from huzhu.enrollment.services import mark_failed_many, mark_paid_many
+from huzhu.enrollment.services import mark_failed_many, mark_paid, mark_paid_many
 from huzhu.files import rules as file_rules
 from huzhu.files.services import open_stored, store_generated
 from huzhu.members import crypto
@@ -34,6 +34,9 @@ from huzhu.payments.models import (
     DeductionItem,
     FileKind,
     Outcome,
+    Refund,
+    RefundSource,
+    SelfPayment,
 )
 from huzhu.policy.selectors import current_policies
 from huzhu.rosters.selectors import deductible_q
@@ -259,9 +262,13 @@ def apply_result(*, content: bytes, actor: Actor) -> Applied:
             changed, ["outcome", "bank_code", "bank_message"], batch_size=CHUNK
         )
         reason = _("deduction batch %(batch)s") % {"batch": batch.number}
+        debited_ids = [items[line.item_id].enrollment_id for line in debited]
+        crossed = _refund_crossed_debits(
+            items=[items[line.item_id] for line in debited], batch=batch
+        )
         try:
             mark_paid_many(
-                enrollment_ids=[items[line.item_id].enrollment_id for line in debited],
+                enrollment_ids=[pk for pk in debited_ids if pk not in crossed],
                 actor=actor,
                 reason=reason,
             )
@@ -302,4 +309,114 @@ def apply_result(*, content: bytes, actor: Actor) -> Applied:
     return Applied(batch=batch, debited=len(debited), failed=len(failed), already=False)
 
 
-__all__ = ["Applied", "PaymentFileError", "apply_result", "create_batch", "request_content"]
+class DuplicateTransaction(Exception):
+    """The bank's transaction was already applied (SPEC D2): nothing changes."""
+
+
+def _refund_crossed_debits(*, items: list[DeductionItem], batch: DeductionBatch) -> set[int]:
+    """SPEC D7: a debited item whose enrollment was paid by a self-payment meanwhile keeps
+    its debit and gets a refund; returns those enrollments. An enrollment changed in any
+    other way (revoked, paid otherwise) still refuses the file."""
+    ids = [item.enrollment_id for item in items]
+    crossed = set(
+        Enrollment.objects.filter(pk__in=ids, state=State.PAID)
+        .filter(Exists(SelfPayment.objects.filter(enrollment=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    Refund.objects.bulk_create(
+        Refund(
+            enrollment_id=item.enrollment_id,
+            amount=item.amount,
+            reason=(_("Debited by batch %(batch)s after a self-payment") % {"batch": batch.number})[
+                :200
+            ],
+            source=RefundSource.DEDUCTION,
+            deduction_item=item,
+            created_at=now,
+        )
+        for item in items
+        if item.enrollment_id in crossed
+    )
+    return crossed
+
+
+def record_self_payment(
+    *,
+    enrollment: Enrollment,
+    transaction_id: str,
+    amount,
+    paid_at,
+    notice=None,
+) -> SelfPayment:
+    """SPEC D2, D7: the enrollment becomes paid; one already paid keeps its payment and the
+    self-payment becomes a refund to make. A transaction applied before raises
+    DuplicateTransaction and changes nothing. Call inside a transaction holding the
+    enrollment's row lock."""
+    try:
+        with transaction.atomic():
+            payment = SelfPayment.objects.create(
+                enrollment=enrollment,
+                transaction_id=transaction_id,
+                amount=amount,
+                paid_at=paid_at,
+                notice=notice,
+            )
+    except IntegrityError as exc:
+        raise DuplicateTransaction(transaction_id) from exc
+    reason = _("self-payment %(id)s") % {"id": transaction_id}
+    if enrollment.state == State.PAID:
+        Refund.objects.create(
+            enrollment=enrollment,
+            amount=amount,
+            reason=(
+                _("Self-payment %(id)s of an enrollment already paid") % {"id": transaction_id}
+            )[:200],
+            source=RefundSource.SELF_PAYMENT,
+            self_payment=payment,
+            created_at=timezone.now(),
+        )
+    else:
+        mark_paid(enrollment=enrollment, actor=None, reason=reason[:200])
+    return payment
+
+
+def refunds_to_make():
+    """SPEC D7: refunds not yet made, oldest first."""
+    return Refund.objects.filter(made_at__isnull=True).select_related("enrollment__member")
+
+
+def mark_refund_made(*, refund_id: int, actor: Actor) -> Refund:
+    """SPEC D7: a refund paid back, once, with an audit row; PaymentFileError otherwise."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+        if refund is None:
+            raise PaymentFileError(_("There is no refund %(id)s.") % {"id": refund_id})
+        if refund.made_at is not None:
+            raise PaymentFileError(_("Refund %(id)s was already made.") % {"id": refund_id})
+        refund.made_at = timezone.now()
+        refund.made_by = actor if getattr(actor, "pk", None) else None
+        refund.save(update_fields=["made_at", "made_by"])
+        record_event(
+            action=Action.REFUND_MADE,
+            actor=actor,
+            target=refund,
+            unit_path=refund.enrollment.unit_path,
+            summary=_("Refund %(id)s of %(amount)s yuan made")
+            % {"id": refund.pk, "amount": bankfile.money(refund.amount)},
+            data={"refund": refund.pk, "amount": bankfile.money(refund.amount)},
+        )
+    return refund
+
+
+__all__ = [
+    "Applied",
+    "DuplicateTransaction",
+    "mark_refund_made",
+    "record_self_payment",
+    "refunds_to_make",
+    "PaymentFileError",
+    "apply_result",
+    "create_batch",
+    "request_content",
+]

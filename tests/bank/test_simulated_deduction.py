@@ -224,14 +224,13 @@ def test_7a_a_payment_notice_has_the_contract_shape_and_a_valid_signature():
     assert json.loads(body) == notice
     stamp = headers[adapters.TIMESTAMP_HEADER]
     assert headers[adapters.SIGNATURE_HEADER] == adapters.signature(SECRET, stamp, body)
-    # The adapter's own check passes the signature; only the contract (payments not received
-    # yet) stops it, with a 422 rather than a 401.
+    # The adapter accepts the signature and the contract (SPEC D2: payments are received).
     http = RequestFactory().post(
         simulated_bank.PATH, data=body, content_type="application/json", headers=headers
     )
-    with pytest.raises(adapters.Invalid) as invalid:
-        adapters.HmacAdapter(SECRET).verify(http)
-    assert invalid.value.field == "type"
+    verified = adapters.HmacAdapter(SECRET).verify(http)
+    assert (verified.type, verified.member["amount"]) == ("payment", Decimal("30.00"))
+    assert verified.member["transaction_id"] == "T123"
     forged = dict(headers, **{adapters.SIGNATURE_HEADER: "0" * 64})
     http = RequestFactory().post(
         simulated_bank.PATH, data=body, content_type="application/json", headers=forged
