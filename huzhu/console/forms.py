@@ -8,6 +8,14 @@ from huzhu.members.models import InsuranceScope
 from huzhu.org.models import Unit
 
 
+def add_errors(form: forms.Form, errors) -> None:
+    """A service's errors (field → message, or → messages) on the form: each on its field,
+    on the form as a whole where the form does not show that field."""
+    for field, messages in errors.items():
+        for message in messages if isinstance(messages, (list, tuple)) else [messages]:
+            form.add_error(field if field in form.fields else None, message)
+
+
 def _set_choices(field: forms.Field, queryset: QuerySet[Unit]) -> None:
     """The units a choice field offers, given by the view (what the user's scope holds)."""
     assert isinstance(field, forms.ModelChoiceField)

@@ -12,7 +12,7 @@ from huzhu.accounts import roles
 from huzhu.calcfront.pages import calculator_context
 from huzhu.console import views_member_records, views_targets
 from huzhu.console.access import require, staff_view
-from huzhu.console.forms import MemberForm, UnitForm
+from huzhu.console.forms import MemberForm, UnitForm, add_errors
 from huzhu.dates import scheme_today
 from huzhu.enrollment import selectors as enrollment_selectors
 from huzhu.http import no_store
@@ -178,8 +178,7 @@ def member_new(request):
                 ),
             )
         except MemberError as exc:
-            for field, message in exc.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            add_errors(form, exc.errors)
             # Members in the user's own scope who already hold a number: linked.
             status, existing = exc.status, exc.existing
         else:

@@ -30,6 +30,7 @@ from huzhu.accounts.services import (
     verify_second_factor,
 )
 from huzhu.console.access import staff_view
+from huzhu.console.forms import add_errors
 
 # The authenticator being enrolled in this session, once the enrolment code was accepted.
 ENROLMENT_SESSION_KEY = "huzhu_enrolment_device"
@@ -131,9 +132,7 @@ def password_change(request):
                 actor=request.user, password=form.cleaned_data["new_password1"], request=request
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc.message_dict)
         else:
             # Keep this session; the password change ends every other one.
             update_session_auth_hash(request, request.user)

@@ -9,7 +9,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
 from huzhu.console.access import require, staff_view
-from huzhu.console.forms import MemberEditForm, MemberMoveForm, RefuseCorrectionForm
+from huzhu.console.forms import (
+    MemberEditForm,
+    MemberMoveForm,
+    RefuseCorrectionForm,
+    add_errors,
+)
 from huzhu.enrollment.services import assign_held
 from huzhu.members import selectors as member_selectors
 from huzhu.members.models import Member
@@ -79,8 +84,7 @@ def member_edit(request, pk: int):
                 ),
             )
         except MemberError as exc:
-            for field, message in exc.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            add_errors(form, exc.errors)
             status = exc.status
         else:
             messages.success(request, _("The member's details were changed."))
@@ -110,8 +114,7 @@ def member_move(request, pk: int):
             else:
                 move_member(actor=request.user, member=member, unit=union, request=request)
         except MemberError as exc:
-            for field, message in exc.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            add_errors(form, exc.errors)
         else:
             messages.success(
                 request,

@@ -27,6 +27,7 @@ from huzhu.accounts.services import (
     unlock_user,
 )
 from huzhu.console.access import require, staff_view
+from huzhu.console.forms import add_errors
 from huzhu.org.models import Unit
 
 # A secret to hand over (enrolment code, temporary password), kept in the server-side
@@ -77,9 +78,7 @@ def users(request):
                 actor=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc.message_dict)
         else:
             messages.success(request, _("User %(name)s created.") % {"name": created.username})
             if code is not None:
