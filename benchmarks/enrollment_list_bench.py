@@ -21,14 +21,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from common import BIN, ROOT, fresh_environment, recreate_pg
 from load_bench import add_members
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/huzhu_enbench"
 YEAR = 2022
 # State mix of the generated enrollments: (state, share).
@@ -215,30 +213,12 @@ def run(members: int, requests: int) -> dict:
     }
 
 
-def _recreate_pg(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def measure(database: str, members: int, args) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix="huzhu-enbench-"))
-    env = {
-        **os.environ,
-        "HUZHU_DATA_DIR": str(data_dir),
-        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
-        "PYTHONPATH": str(ROOT),
-        "HUZHU_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
+    data_dir, env = fresh_environment("huzhu-enbench-")
     try:
         if database == "postgres":
             url = f"{args.pg_url}_{members}"
-            _recreate_pg(url)
+            recreate_pg(url)
             env["DATABASE_URL"] = url
         huzhu = str(BIN / "huzhu")
         subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)

@@ -15,20 +15,17 @@ process's before the export) is the export's. Not part of the test suite.
 
 import argparse
 import json
-import os
 import random
 import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BIN, ROOT, fresh_environment
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _rss_mib() -> float:
@@ -141,15 +138,7 @@ def main() -> None:
         }[what]()
         print(json.dumps(result, ensure_ascii=False))
         return
-    data_dir = Path(tempfile.mkdtemp(prefix="huzhu-formsbench-"))
-    env = {
-        **os.environ,
-        "HUZHU_DATA_DIR": str(data_dir),
-        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
-        "PYTHONPATH": str(ROOT),
-        "HUZHU_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
+    data_dir, env = fresh_environment("huzhu-formsbench-")
     try:
         subprocess.run([BIN / "huzhu", "migrate", "--no-input", "-v0"], env=env, check=True)
         if args.pages:

@@ -25,7 +25,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -34,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from common import BIN, ROOT, fresh_environment, recreate_pg
+
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/huzhu_perf"
 CSRF = secrets.token_hex(16)  # 32 characters: Django accepts the cookie's secret as the token
 
@@ -271,16 +270,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _recreate_pg(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 @dataclass
 class Server:
     database: str
@@ -297,18 +286,10 @@ class Server:
 
 def start(database: str, members: int, args) -> Server:
     """A fresh data folder (and PostgreSQL database) with `members` members, served."""
-    data_dir = Path(tempfile.mkdtemp(prefix="huzhu-bench-"))
-    env = {
-        **os.environ,
-        "HUZHU_DATA_DIR": str(data_dir),
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "PYTHONPATH": str(ROOT),
-        "HUZHU_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
+    data_dir, env = fresh_environment("huzhu-bench-", "benchmarks.settings")
     if database == "postgres":
         url = f"{args.pg_url}_{members}"
-        _recreate_pg(url)
+        recreate_pg(url)
         env["DATABASE_URL"] = url
     huzhu = str(BIN / "huzhu")
     subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)

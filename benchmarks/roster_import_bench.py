@@ -22,12 +22,10 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from common import BIN, ROOT, fresh_environment, recreate_pg
+
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/huzhu_rbench"
 HEADER = [
     "序号",
@@ -179,29 +177,11 @@ def run(rows: int) -> dict:
     }
 
 
-def _recreate_pg(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def measure(database: str, args) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix="huzhu-rbench-"))
-    env = {
-        **os.environ,
-        "HUZHU_DATA_DIR": str(data_dir),
-        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
-        "PYTHONPATH": str(ROOT),
-        "HUZHU_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
+    data_dir, env = fresh_environment("huzhu-rbench-")
     try:
         if database == "postgres":
-            _recreate_pg(args.pg_url)
+            recreate_pg(args.pg_url)
             env["DATABASE_URL"] = args.pg_url
         huzhu = str(BIN / "huzhu")
         subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
