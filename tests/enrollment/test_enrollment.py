@@ -210,17 +210,22 @@ def test_p3_the_late_online_days_are_only_for_paper_and_renewal_signers(people):
     assert error.value.message.startswith("网上签约时间为2020年9月29日至2020年12月18日")
 
 
-@pytest.mark.django_db
-def test_p3_2021_paper_signing_is_for_members_not_paid_in_2020(people, tree):
-    # 2021 notice, 新参保纸质签约授权: "未参加2020年度互助保障的职工"; the others renew.
+def enrolled_in_2020(member, tree, state):
+    """A 2020 enrollment kept from before the system (no 2020 policy holds signings)."""
     Enrollment.objects.create(
-        member=people.member,
+        member=member,
         year=2020,
         organizing_unit=tree.hutang,
         grassroots_union=tree.hutang_union,
         unit_path=tree.hutang_union.path,
-        state=State.PAID,
+        state=state,
     )
+
+
+@pytest.mark.django_db
+def test_p3_2021_paper_signing_is_for_members_not_paid_in_2020(people, tree):
+    # 2021 notice, 新参保纸质签约授权: "未参加2020年度互助保障的职工"; the others renew.
+    enrolled_in_2020(people.member, tree, State.PAID)
     with pytest.raises(EnrollmentError) as error:
         sign(people.member, year=2021, channel="paper", on=IN_2021)
     assert error.value.code == "paper_for_new_members"
@@ -237,14 +242,7 @@ def test_p3_2021_paper_signing_is_for_members_not_paid_in_2020(people, tree):
 
 @pytest.mark.django_db
 def test_p3_2021_paper_signing_is_open_to_a_member_whose_2020_enrollment_was_not_paid(people, tree):
-    Enrollment.objects.create(
-        member=people.member,
-        year=2020,
-        organizing_unit=tree.hutang,
-        grassroots_union=tree.hutang_union,
-        unit_path=tree.hutang_union.path,
-        state=State.LAPSED,
-    )
+    enrolled_in_2020(people.member, tree, State.LAPSED)
     assert sign(people.member, year=2021, channel="paper", on=IN_2021).created
 
 
