@@ -159,7 +159,7 @@ class LedgerCorrectionForm(forms.Form):
         max_length=20,
         help_text=_("Negative to take away, for example -30.00."),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=200)
 
     def clean_amount(self):
         try:

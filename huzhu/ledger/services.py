@@ -55,7 +55,7 @@ def post_batch_income(*, batch: DeductionBatch, actor: Actor) -> LedgerEntry | N
         count=figures["n"],
         year=batch.year,
         reference=batch.number,
-        memo=_("Collective deduction batch %(batch)s") % {"batch": batch.number},
+        memo=_("Collective deduction"),
         deduction_batch=batch,
     )
 

@@ -70,7 +70,7 @@ def test_d9_a_correction_through_the_page_is_a_new_entry(client, tree, finance):
         ("abc", "x", "更正金额（元）"),
         ("0.001", "x", "两位小数"),
         ("0", "x", "不能为零"),
-        ("-1", "", "原因"),
+        ("-1", "", "更正原因"),
     ],
 )
 def test_d9_a_bad_correction_is_refused_naming_the_field(
