@@ -219,7 +219,8 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
     paper; the year is mid-way, so paid, awaiting deduction, failed and revoked all occur.
     Written through the enrollment services so every row has its history and audit trail;
     payments go through real collective deductions answered by the simulated bank, so the
-    finance pages, the fund ledger and the feedback lists have batches to show. Member 0 (the portal's demo phone) is paid in 2021 and awaiting deduction in 2022."""
+    finance pages, the fund ledger and the feedback lists have batches to show. Member 0
+    (the portal's demo phone) is paid in 2021 and awaiting deduction in 2022."""
     policies = current_policies()
 
     def day_in(year: int, channel: str) -> datetime.date:
