@@ -14,18 +14,29 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhu.accounts.models import User
 from huzhu.accounts.roles import Role, needs_second_factor
+from huzhu.bank.simulated_bank import REASONS, answer_deduction_file
 from huzhu.dates import SCHEME_ZONE
 from huzhu.enrollment import services as enrollment
-from huzhu.enrollment.models import Authorization, Channel, EnrollmentChange, Source, State
+from huzhu.enrollment.models import (
+    Authorization,
+    Channel,
+    Enrollment,
+    EnrollmentChange,
+    Source,
+    State,
+)
 from huzhu.enrollment.rules import EnrollmentError
 from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
+from huzhu.members import crypto
 from huzhu.members.models import Member
 from huzhu.members.rules import id_check_char
 from huzhu.members.services import MemberInput, create_member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.rules import parse_target_table
 from huzhu.org.services import create_unit, district, import_targets, set_union_targets
+from huzhu.payments import services as payments
+from huzhu.payments.lapse import lapse_unpaid
 from huzhu.policy.selectors import current_policies
 from huzhu.rosters.models import ImportStatus, Review, RosterKind, RosterUpload
 from huzhu.rosters.models import Source as RosterSource
@@ -200,15 +211,16 @@ SOURCE_OF = {
     Channel.PAPER: Source.ROSTER,
     Channel.RENEWAL: Source.PORTAL,
 }
-DEBIT_FAILURES = ["余额不足", "账户冻结", "卡片已挂失"]
 
 
 def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
     """2021: nine in ten members signed (online or on paper) and nine in ten of those paid,
     the rest lapsed. 2022: most paid members of 2021 renewed, others signed online or on
     paper; the year is mid-way, so paid, awaiting deduction, failed and revoked all occur.
-    Written through the enrollment services so every row has its history and audit trail.
-    Member 0 (the portal's demo phone) is paid in 2021 and awaiting deduction in 2022."""
+    Written through the enrollment services so every row has its history and audit trail;
+    payments go through real collective deductions answered by the simulated bank, so the
+    finance pages, the fund ledger and the feedback lists have batches to show. Member 0
+    (the portal's demo phone) is paid in 2021 and awaiting deduction in 2022."""
     policies = current_policies()
 
     def day_in(year: int, channel: str) -> datetime.date:
@@ -216,7 +228,7 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
         return _day(rng, window.start, window.end)
 
     paid_2021: set[int] = set()
-    to_pay: list[int] = []
+    failing: dict[str, str] = {}
     for index, member in enumerate(members):
         if index != 0 and rng.random() >= 0.9:
             continue  # joins in 2022, or never
@@ -230,13 +242,16 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
             actor=None,
         )
         if index == 0 or rng.random() < 0.9:
-            to_pay.append(signed.enrollment.pk)
             paid_2021.add(member.pk)
         else:
-            enrollment.lapse(enrollment=signed.enrollment, actor=None, reason="逾期未缴费")
-    # The bank's deductions come back as one batch: written set-based.
-    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
-    to_pay.clear()
+            failing[card_of(member)] = rng.choice(list(REASONS))
+    # The bank answers one collective deduction; the year's failures lapse after its
+    # payment deadline (the operator's scheduled `huzhu enrollment lapse --due`).
+    _deduct(2021, failing, seed=2021)
+    lapse_unpaid(year=2021, actor=None)
+    failing.clear()
+    waiting: list[tuple[Member, Channel, datetime.date]] = []
+    crossing: Enrollment | None = None
     for index, member in enumerate(members):
         if index != 0 and rng.random() >= 0.85:
             continue  # not (yet) signed for 2022
@@ -245,29 +260,16 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
         else:
             channel = Channel.ONLINE if rng.random() < 0.6 else Channel.PAPER
         day = day_in(2022, channel)
-        if channel == Channel.RENEWAL:
-            signed = enrollment.renew(
-                member=member, year=2022, signed_on=day, source=SOURCE_OF[channel], actor=None
-            )
-        else:
-            signed = enrollment.sign(
-                member=member,
-                year=2022,
-                channel=channel,
-                signed_on=day,
-                source=SOURCE_OF[channel],
-                actor=None,
-            )
-        if index == 0:
+        roll = 1.0 if index == 0 else rng.random()
+        if roll >= 0.8:
+            waiting.append((member, channel, day))  # signed after the batch was built
             continue
-        roll = rng.random()
+        signed = _sign_2022(member, channel, day)
         if roll < 0.6:
-            to_pay.append(signed.enrollment.pk)
+            crossing = crossing or signed.enrollment
         elif roll < 0.72:
-            enrollment.mark_failed(
-                enrollment=signed.enrollment, actor=None, reason=rng.choice(DEBIT_FAILURES)
-            )
-        elif roll < 0.8:
+            failing[card_of(member)] = rng.choice(list(REASONS))
+        else:
             enrollment.revoke(
                 member=member,
                 year=2022,
@@ -275,7 +277,47 @@ def load_demo_enrollments(members: list[Member], rng: random.Random) -> None:
                 source=SOURCE_OF[channel],
                 on=day + datetime.timedelta(days=rng.randint(1, 20)),
             )
-    enrollment.mark_paid_many(enrollment_ids=to_pay, actor=None, reason="批量扣款成功")
+    # One member also paid online while the batch was at the bank: a refund to make (D7).
+    _deduct(2022, failing, seed=2022, paid_meanwhile=crossing)
+    for member, channel, day in waiting:
+        _sign_2022(member, channel, day)
+
+
+def card_of(member: Member) -> str:
+    return crypto.decrypt(member.union_card_encrypted)
+
+
+def _sign_2022(member: Member, channel: Channel, day: datetime.date):
+    if channel == Channel.RENEWAL:
+        return enrollment.renew(
+            member=member, year=2022, signed_on=day, source=SOURCE_OF[channel], actor=None
+        )
+    return enrollment.sign(
+        member=member,
+        year=2022,
+        channel=channel,
+        signed_on=day,
+        source=SOURCE_OF[channel],
+        actor=None,
+    )
+
+
+def _deduct(
+    year: int, failures: dict[str, str], *, seed: int, paid_meanwhile: Enrollment | None = None
+) -> None:
+    """A collective deduction through the simulated bank, as finance runs it (SPEC D3–D5)."""
+    batch = payments.create_batch(year=year, actor=None)
+    if batch is None:
+        return
+    if paid_meanwhile is not None:
+        payments.record_self_payment(
+            enrollment=paid_meanwhile,
+            transaction_id=f"DEMO{year}{paid_meanwhile.pk:08d}",
+            amount=current_policies()[year].fee,
+            paid_at=timezone.now(),
+        )
+    answer = answer_deduction_file(payments.request_content(batch), failures=failures, seed=seed)
+    payments.apply_result(content=answer, actor=None)
 
 
 def _demo_paper_signings(union: Unit, *, uploader: User) -> list[Authorization]:

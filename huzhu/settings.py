@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "huzhu.enrollment",
     "huzhu.rosters",
     "huzhu.payments",
+    "huzhu.ledger",
     "huzhu.bank",
     "huzhu.files",
     "huzhu.jobs",

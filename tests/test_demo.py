@@ -6,11 +6,13 @@ from django.core.management import call_command
 
 from huzhu.accounts.models import User
 from huzhu.enrollment.models import Authorization, Enrollment, State
+from huzhu.ledger import reconcile
 from huzhu.members.models import Member
 from huzhu.members.rules import clean_id_number
 from huzhu.members.services import reveal_identity
 from huzhu.org.models import Target, Unit
 from huzhu.org.selectors import completed_counts
+from huzhu.payments.models import DeductionBatch, DeductionItem, Refund
 
 
 @pytest.mark.django_db
@@ -72,6 +74,19 @@ def test_demo_holds_a_mostly_paid_2021_and_a_2022_in_every_state_and_channel():
         2021: State.PAID,
         2022: State.AUTHORIZED,
     }
+    # Payments went through collective deductions the simulated bank answered (SPEC D3–D9):
+    # one settled batch a year, failures with the bank's reason, a refund to make, and a
+    # ledger that balances with the batches.
+    assert sorted(DeductionBatch.objects.values_list("year", "state")) == [
+        (2021, "settled"),
+        (2022, "settled"),
+    ]
+    failed = DeductionItem.objects.filter(batch__year=2022, outcome="failed")
+    assert failed.count() == by_2022[State.FAILED]
+    assert all(item.bank_message for item in failed)
+    assert Refund.objects.filter(made_at__isnull=True).count() == 1
+    assert all(check.balanced for check in reconcile.batch_checks())
+    assert all(day.balanced for day in reconcile.day_checks())
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
 from huzhu.jobs import kinds
 from huzhu.jobs.services import start_job
+from huzhu.ledger.models import EntryKind, LedgerEntry
 from huzhu.members.services import MemberInput, create_member, request_correction
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
@@ -140,6 +141,13 @@ MATRIX = [
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:unit_forms_route", "organizing",
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:ledger", None,         (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    ("GET", "console:ledger_days", None,    (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    ("GET", "console:ledger_reconcile", None, (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    ("GET", "console:ledger_correct", "ledger_entry",
+                                            (302, 403, 403, 403, 200, 200, 403, 302, 302)),
+    ("POST", "console:ledger_correct", "ledger_entry",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
     ("GET", "portal:home", None,            (302, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("GET", "portal:login", None,           (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("POST", "portal:logout", None,         (302, 302, 302, 302, 302, 302, 302, 302, 302)),
@@ -261,6 +269,8 @@ def _payload(name, tree, people):
         return {"collected_on": datetime.date.today().isoformat(), "count": 1}
     if name == "console:unit_forms_route":
         return {"route": "district"}
+    if name == "console:ledger_correct":
+        return {"amount": "-1.00", "reason": "银行对账单更正"}
     if name == "console:roster_upload":
         content = roster_files.xlsx(roster_files.sheet_rows([roster_files.person(1)]))
         return {
@@ -362,6 +372,16 @@ def test_s1_each_persona_gets_the_expected_answer(
             ).pk
         ],
         "checked_roster": lambda: [_checked_roster(tree, people).pk],
+        "ledger_entry": lambda: [
+            LedgerEntry.objects.create(
+                kind=EntryKind.FEE_INCOME,
+                amount=30,
+                year=2022,
+                booked_on=datetime.date(2021, 12, 1),
+                recorded_at=timezone.now(),
+                reference="T-1",
+            ).pk
+        ],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -409,6 +429,7 @@ def _is_allowed_write(name, persona):
         "console:roster_confirm": {"hutang_admin", "hutang_clerk", "district_admin"},
         "console:roster_cancel": {"hutang_admin", "hutang_clerk", "district_admin"},
         "console:union_targets": {"hutang_admin", "district_admin"},
+        "console:ledger_correct": {"district_admin", "finance"},
         "console:users": {"district_admin"},
         "console:unit_rename": {"district_admin"},
         "console:unit_move": {"district_admin"},

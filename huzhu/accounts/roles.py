@@ -34,6 +34,9 @@ FULL_IDENTITY_ROLES = {
 }
 TARGET_EDITOR_ROLES = {Role.DISTRICT_ADMIN}
 AUDIT_READER_ROLES = {Role.DISTRICT_ADMIN, Role.AUDITOR}
+# SPEC §12: finance keeps the fund's books; the district and auditors read them.
+LEDGER_READER_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE, Role.AUDITOR}
+LEDGER_WRITER_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE}
 # SPEC §0: the auditor reads everything, and every access is logged.
 PAGE_VIEW_LOGGED_ROLES = {Role.AUDITOR}
 
@@ -54,6 +57,14 @@ def can_split_targets(role: str) -> bool:
     """Split an organizing unit's target among its grassroots unions: that unit's admin, or
     the district admin for any of them (scope decides which unit)."""
     return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
+
+
+def can_read_ledger(role: str) -> bool:
+    return role in LEDGER_READER_ROLES
+
+
+def can_correct_ledger(role: str) -> bool:
+    return role in LEDGER_WRITER_ROLES
 
 
 def can_read_audit(role: str) -> bool:

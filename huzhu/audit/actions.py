@@ -73,6 +73,9 @@ class Action(models.TextChoices):
     DEDUCTION_BATCH = "deduction.batch", _("deduction batch built")
     DEDUCTION_RESULT = "deduction.result", _("deduction result applied")
     REFUND_MADE = "refund.made", _("refund marked made")
+    # The fund ledger (SPEC D9): corrections are new entries; lapsing after the deadline
+    LEDGER_CORRECTION = "ledger.correction", _("ledger entry corrected")
+    ENROLLMENT_LAPSE = "enrollment.lapse", _("unpaid enrollments lapsed")
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)

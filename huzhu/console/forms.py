@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from huzhu.ledger.services import LedgerError, parse_amount
 from huzhu.members.models import InsuranceScope
 from huzhu.org.models import Unit
 
@@ -148,3 +149,20 @@ class RosterFormsForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         _set_choices(self.fields["unit"], units)
+
+
+class LedgerCorrectionForm(forms.Form):
+    """A correcting entry (SPEC D9): the signed amount that puts the entry right, and why."""
+
+    amount = forms.CharField(
+        label=_("Correction amount (yuan)"),
+        max_length=20,
+        help_text=_("Negative to take away, for example -30.00."),
+    )
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=200)
+
+    def clean_amount(self):
+        try:
+            return parse_amount(self.cleaned_data["amount"])
+        except LedgerError as exc:
+            raise forms.ValidationError(exc.message) from exc

@@ -8,6 +8,7 @@ from huzhu.console import (
     views_enrollment,
     views_held,
     views_jobs,
+    views_ledger,
     views_member_records,
     views_members,
     views_policy,
@@ -99,4 +100,8 @@ urlpatterns = [
     path("rosters/<int:pk>/approve", views_rosters_review.roster_approve, name="roster_approve"),
     path("rosters/<int:pk>/return", views_rosters_review.roster_return, name="roster_return"),
     path("rosters/<int:pk>/collect", views_rosters_review.roster_collect, name="roster_collect"),
+    path("ledger/", views_ledger.ledger, name="ledger"),
+    path("ledger/days/", views_ledger.ledger_days, name="ledger_days"),
+    path("ledger/reconcile/", views_ledger.ledger_reconcile, name="ledger_reconcile"),
+    path("ledger/<int:entry_pk>/correct/", views_ledger.ledger_correct, name="ledger_correct"),
 ]

@@ -317,6 +317,11 @@ def mark_failed_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "
     return _move_many(enrollment_ids=enrollment_ids, new=State.FAILED, actor=actor, reason=reason)
 
 
+def mark_lapsed_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "") -> int:
+    """Unpaid enrollments past the payment deadline, in one go (SPEC E2: lapsed)."""
+    return _move_many(enrollment_ids=enrollment_ids, new=State.LAPSED, actor=actor, reason=reason)
+
+
 def _move_many(*, enrollment_ids: list[int], new: str, actor: Actor, reason: str) -> int:
     with transaction.atomic():
         rows = list(

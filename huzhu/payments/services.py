@@ -22,6 +22,7 @@ from huzhu.enrollment.rules import EnrollmentError
 from huzhu.enrollment.services import mark_failed_many, mark_paid, mark_paid_many
 from huzhu.files import rules as file_rules
 from huzhu.files.services import open_stored, store_generated
+from huzhu.ledger import services as ledger
 from huzhu.members import crypto
 from huzhu.org.services import district
 from huzhu.payments import bankfile
@@ -283,6 +284,7 @@ def apply_result(*, content: bytes, actor: Actor) -> Applied:
             raise PaymentFileError(exc.message) from exc
         batch.state = BatchState.SETTLED
         batch.save(update_fields=["state"])
+        ledger.post_batch_income(batch=batch, actor=actor)
         try:
             with transaction.atomic():
                 BankFileRecord.objects.create(
@@ -364,6 +366,7 @@ def record_self_payment(
             )
     except IntegrityError as exc:
         raise DuplicateTransaction(transaction_id) from exc
+    ledger.post_self_payment(payment=payment)
     reason = _("self-payment %(id)s") % {"id": transaction_id}
     if enrollment.state == State.PAID:
         Refund.objects.create(
@@ -397,6 +400,7 @@ def mark_refund_made(*, refund_id: int, actor: Actor) -> Refund:
         refund.made_at = timezone.now()
         refund.made_by = actor if getattr(actor, "pk", None) else None
         refund.save(update_fields=["made_at", "made_by"])
+        ledger.post_refund(refund=refund, actor=actor)
         record_event(
             action=Action.REFUND_MADE,
             actor=actor,

@@ -1,0 +1,140 @@
+"""Writing the fund ledger (SPEC D9). Every entry is posted by the service that moves the
+money, in that service's transaction, once per source (a batch's debits, a self-payment, a
+refund made); a mistake is put right by `correct`, a new entry naming the one it corrects."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huzhu.accounts.types import Actor
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.dates import scheme_date, scheme_today
+from huzhu.ledger.models import EntryKind, LedgerEntry
+from huzhu.org.services import district
+from huzhu.payments.models import DeductionBatch, DeductionItem, Outcome, Refund, SelfPayment
+
+# The largest amount one entry may carry (14 digits, 2 places).
+LIMIT = Decimal("999999999999.99")
+
+
+class LedgerError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _post(*, actor: Actor, booked_on: datetime.date, **fields) -> LedgerEntry:
+    user = actor if getattr(actor, "pk", None) else None
+    return LedgerEntry.objects.create(
+        recorded_at=timezone.now(),
+        recorded_by=user,
+        recorded_by_label=user.get_username() if user is not None else "system",
+        booked_on=booked_on,
+        **fields,
+    )
+
+
+def post_batch_income(*, batch: DeductionBatch, actor: Actor) -> LedgerEntry | None:
+    """The fee income of a settled batch: one entry for all its debited items, booked the
+    day the result was applied. None when the bank debited nothing."""
+    figures = DeductionItem.objects.filter(batch=batch, outcome=Outcome.DEBITED).aggregate(
+        n=Count("pk"), total=Sum("amount")
+    )
+    if not figures["n"]:
+        return None
+    return _post(
+        actor=actor,
+        booked_on=scheme_today(),
+        kind=EntryKind.FEE_INCOME,
+        amount=figures["total"],
+        count=figures["n"],
+        year=batch.year,
+        reference=batch.number,
+        memo=_("Collective deduction"),
+        deduction_batch=batch,
+    )
+
+
+def post_self_payment(*, payment: SelfPayment) -> LedgerEntry:
+    """A member's own payment, booked on the day it was paid (SPEC D2)."""
+    return _post(
+        actor=None,
+        booked_on=scheme_date(payment.paid_at),
+        kind=EntryKind.FEE_INCOME,
+        amount=payment.amount,
+        year=payment.enrollment.year,
+        reference=payment.transaction_id[:80],
+        memo=_("Self-payment"),
+        self_payment=payment,
+    )
+
+
+def post_refund(*, refund: Refund, actor: Actor) -> LedgerEntry:
+    """Money paid back (SPEC D7), booked the day the refund was made."""
+    assert refund.made_at is not None
+    return _post(
+        actor=actor,
+        booked_on=scheme_date(refund.made_at),
+        kind=EntryKind.REFUND,
+        amount=-refund.amount,
+        year=refund.enrollment.year,
+        reference=_("refund %(id)s") % {"id": refund.pk},
+        memo=refund.reason[:200],
+        refund=refund,
+    )
+
+
+def parse_amount(text: str) -> Decimal:
+    """A signed amount in yuan with at most two places, as typed by a person."""
+    try:
+        amount = Decimal(text.strip())
+    except (InvalidOperation, AttributeError) as exc:
+        raise LedgerError(_("Enter the amount in yuan, for example -30.00.")) from exc
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise LedgerError(_("Enter the amount in yuan with at most two decimal places."))
+    if amount == 0 or abs(amount) > LIMIT:
+        raise LedgerError(_("The amount must be non-zero and at most 999,999,999,999.99."))
+    return amount
+
+
+def correct(*, entry_id: int, amount: Decimal, reason: str, actor: Actor) -> LedgerEntry:
+    """A correcting entry: same kind and source as the entry it names, the amount that puts
+    it right (negative to take away), a reason required; audited."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise LedgerError(_("Give the reason for the correction."))
+    with transaction.atomic():
+        entry = LedgerEntry.objects.filter(pk=entry_id).first()
+        if entry is None:
+            raise LedgerError(_("There is no ledger entry %(id)s.") % {"id": entry_id})
+        if entry.corrects_id is not None:
+            raise LedgerError(_("Correct the original entry, not a correction."))
+        correction = _post(
+            actor=actor,
+            booked_on=scheme_today(),
+            kind=entry.kind,
+            amount=amount,
+            count=0,
+            year=entry.year,
+            reference=entry.reference,
+            memo=reason[:200],
+            deduction_batch_id=entry.deduction_batch_id,
+            self_payment_id=entry.self_payment_id,
+            refund_id=entry.refund_id,
+            corrects=entry,
+        )
+        record_event(
+            action=Action.LEDGER_CORRECTION,
+            actor=actor,
+            target=correction,
+            unit_path=district().path,
+            summary=_("Ledger entry %(id)s corrected by %(amount)s yuan: %(reason)s")
+            % {"id": entry.pk, "amount": f"{amount:.2f}", "reason": reason[:200]},
+            data={"corrects": entry.pk, "amount": f"{amount:.2f}", "reason": reason[:200]},
+        )
+    return correction
