@@ -119,3 +119,19 @@ def can_upload_rosters(role: str) -> bool:
     """Hand in a roster in the console (SPEC E6): a grassroots union's clerk for it, an
     organizing unit's or the district's admin for a grassroots union in scope."""
     return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK}
+
+
+# SPEC §12: finance builds deduction batches and records refunds; the district admin may do
+# everything finance does; the auditor reads it.
+FINANCE_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE}
+
+
+def can_read_finance(role: str) -> bool:
+    """The deduction batches and refunds pages (SPEC §12 Finance): read-only for auditors."""
+    return role in FINANCE_ROLES or role == Role.AUDITOR
+
+
+def can_run_deductions(role: str) -> bool:
+    """Build a batch, download its request file (full ID and card numbers), upload the
+    bank's result, mark a refund made (SPEC D3–D7)."""
+    return role in FINANCE_ROLES

@@ -73,6 +73,11 @@ class Action(models.TextChoices):
     DEDUCTION_BATCH = "deduction.batch", _("deduction batch built")
     DEDUCTION_RESULT = "deduction.result", _("deduction result applied")
     REFUND_MADE = "refund.made", _("refund marked made")
+    # The request file holds every item's full ID and card numbers (SPEC S2, S3).
+    DEDUCTION_REQUEST_DOWNLOAD = (
+        "deduction.request_download",
+        _("deduction request file downloaded (full numbers)"),
+    )
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)
