@@ -430,3 +430,19 @@ def test_d7_the_auditor_cannot_mark_a_refund_made(client, people, tree):
     refund.refresh_from_db()
     assert refund.made_at is None and "confirm-refund" not in html
     assert reverse("console:finance_refund_made", args=[refund.pk]) not in html
+
+
+def test_d5_the_items_page_costs_the_same_queries_for_two_or_five_items(as_finance, tree, finance):
+    def queries_for(names):
+        for name in names:
+            signed(tree.hutang_union, name)
+        batch = create_batch(year=2022, actor=finance)
+        with CaptureQueriesContext(connection) as captured:
+            response = as_finance.get(batch_url(batch))
+        assert response.content.decode().count("<tr data-outcome=") == len(names)
+        return len(captured)
+
+    two = queries_for(["甲某", "乙某"])
+    five = queries_for(["丙某", "丁某", "戊某", "己某", "庚某"])
+
+    assert two == five
