@@ -10,8 +10,8 @@ from huzhu.audit.services import record_event
 from huzhu.tabular import quote
 
 
-def size_error(size: int) -> str | None:
-    limit = settings.HUZHU_UPLOAD_MAX_BYTES
+def size_error(size: int, limit: int | None = None) -> str | None:
+    limit = limit or settings.HUZHU_UPLOAD_MAX_BYTES
     if size > limit:
         # The page adds that nothing was imported, after this and every other refusal.
         return _("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)}

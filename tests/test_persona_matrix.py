@@ -6,6 +6,7 @@ the URLconf without a row here fails `test_every_page_is_in_the_matrix`.
 """
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,13 @@ from huzhu.jobs import kinds
 from huzhu.jobs.services import start_job
 from huzhu.ledger.models import EntryKind, LedgerEntry
 from huzhu.members.services import MemberInput, create_member, request_correction
+from huzhu.payments.models import DeductionBatch, Refund, RefundSource
+from huzhu.payments.services import create_batch
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
 from huzhu.rosters.models import RosterUpload
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
+from tests.payments import helpers as payment_files
 from tests.rosters import files as roster_files
 from tests.rosters.review_helpers import make_roster
 
@@ -48,7 +52,8 @@ STAFF = PERSONAS[1:7]
 # job 湖塘镇's admin started, "file" a file stored for 湖塘镇, "enrollment" 张三's 2022
 # enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇, "roster" a roster
 # upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file,
-# "checked_roster" one checked and waiting for its uploader's confirmation.
+# "checked_roster" one checked and waiting for its uploader's confirmation, "batch" a 2022
+# deduction batch holding 张三, "refund" a refund to make to 张三.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -113,6 +118,22 @@ MATRIX = [
                                             (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:audit", None,          (302, 403, 403, 403, 200, 403, 200, 302, 302)),
     ("GET", "console:bank_notices", None,   (302, 403, 403, 403, 200, 403, 200, 302, 302)),
+    # Finance (SPEC §12): finance and the district admin; the auditor reads; nobody else.
+    ("GET", "console:finance_batches", None, (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    # The payload asks for 2022's batch: a build job is started for those allowed.
+    ("POST", "console:finance_batches", None,
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    ("GET", "console:finance_batch", "batch", (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    # The payload is the bank's result for the batch: its application job is started.
+    ("POST", "console:finance_batch", "batch",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    ("GET", "console:finance_request_file", "batch",
+                                            (302, 403, 403, 403, 200, 200, 403, 302, 302)),
+    ("GET", "console:finance_refunds", None, (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    ("GET", "console:finance_refund_made", "refund",
+                                            (302, 403, 403, 403, 200, 200, 403, 302, 302)),
+    ("POST", "console:finance_refund_made", "refund",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -280,6 +301,11 @@ def _payload(name, tree, people):
             "signed_on": "2021-11-01",
             "file": SimpleUploadedFile("roster.xlsx", content),
         }
+    if name == "console:finance_batches":
+        return {"year": "2022"}
+    if name == "console:finance_batch":
+        batch = DeductionBatch.objects.get()
+        return {"file": SimpleUploadedFile("result.txt", payment_files.result_file(batch))}
     if name == "console:targets_import":
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
@@ -307,6 +333,32 @@ def _checked_roster(tree, people):
         uploaded_at=timezone.now(),
         status="checked",
         review="awaiting",
+    )
+
+
+def _signed_2022(people):
+    return enrollment_services.sign(
+        member=people.member,
+        year=2022,
+        channel="paper",
+        signed_on=datetime.date(2021, 11, 1),
+        source="console",
+        actor=None,
+    ).enrollment
+
+
+def _batch(people):
+    _signed_2022(people)
+    return create_batch(year=2022, actor=None)
+
+
+def _refund(people):
+    return Refund.objects.create(
+        enrollment=_signed_2022(people),
+        amount=Decimal("30.00"),
+        reason="自助缴费与批次扣款重复",
+        source=RefundSource.SELF_PAYMENT,
+        created_at=timezone.now(),
     )
 
 
@@ -382,6 +434,8 @@ def test_s1_each_persona_gets_the_expected_answer(
                 reference="T-1",
             ).pk
         ],
+        "batch": lambda: [_batch(people).pk],
+        "refund": lambda: [_refund(people).pk],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -444,6 +498,9 @@ def _is_allowed_write(name, persona):
         "console:roster_approve": {"hutang_admin", "district_admin"},
         "console:roster_return": {"hutang_admin", "district_admin"},
         "console:unit_forms_route": {"district_admin"},
+        "console:finance_batches": {"district_admin", "finance"},
+        "console:finance_batch": {"district_admin", "finance"},
+        "console:finance_refund_made": {"district_admin", "finance"},
         "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),

@@ -34,9 +34,6 @@ FULL_IDENTITY_ROLES = {
 }
 TARGET_EDITOR_ROLES = {Role.DISTRICT_ADMIN}
 AUDIT_READER_ROLES = {Role.DISTRICT_ADMIN, Role.AUDITOR}
-# SPEC §12: finance keeps the fund's books; the district and auditors read them.
-LEDGER_READER_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE, Role.AUDITOR}
-LEDGER_WRITER_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE}
 # SPEC §0: the auditor reads everything, and every access is logged.
 PAGE_VIEW_LOGGED_ROLES = {Role.AUDITOR}
 
@@ -57,14 +54,6 @@ def can_split_targets(role: str) -> bool:
     """Split an organizing unit's target among its grassroots unions: that unit's admin, or
     the district admin for any of them (scope decides which unit)."""
     return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN}
-
-
-def can_read_ledger(role: str) -> bool:
-    return role in LEDGER_READER_ROLES
-
-
-def can_correct_ledger(role: str) -> bool:
-    return role in LEDGER_WRITER_ROLES
 
 
 def can_read_audit(role: str) -> bool:
@@ -130,3 +119,20 @@ def can_upload_rosters(role: str) -> bool:
     """Hand in a roster in the console (SPEC E6): a grassroots union's clerk for it, an
     organizing unit's or the district's admin for a grassroots union in scope."""
     return role in {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK}
+
+
+# SPEC §12: finance builds deduction batches and records refunds; the district admin may do
+# everything finance does; the auditor reads it.
+FINANCE_ROLES = {Role.DISTRICT_ADMIN, Role.FINANCE}
+
+
+def can_read_finance(role: str) -> bool:
+    """The deduction batches, refunds and fund ledger pages (SPEC §12 Finance): read-only
+    for auditors."""
+    return role in FINANCE_ROLES or role == Role.AUDITOR
+
+
+def can_do_finance(role: str) -> bool:
+    """Build a batch, download its request file (full ID and card numbers), upload the
+    bank's result, mark a refund made, correct a ledger entry (SPEC D3–D9)."""
+    return role in FINANCE_ROLES

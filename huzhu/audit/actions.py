@@ -76,6 +76,11 @@ class Action(models.TextChoices):
     # The fund ledger (SPEC D9): corrections are new entries; lapsing after the deadline
     LEDGER_CORRECTION = "ledger.correction", _("ledger entry corrected")
     ENROLLMENT_LAPSE = "enrollment.lapse", _("unpaid enrollments lapsed")
+    # The request file holds every item's full ID and card numbers (SPEC S2, S3).
+    DEDUCTION_REQUEST_DOWNLOAD = (
+        "deduction.request_download",
+        _("deduction request file downloaded (full numbers)"),
+    )
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)

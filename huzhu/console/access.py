@@ -61,5 +61,5 @@ def console_context(request):
         "can_manage_users": roles.can_manage_users(role),
         "can_assign_held": roles.can_assign_held(role),
         "can_upload_rosters": roles.can_upload_rosters(role),
-        "can_read_ledger": roles.can_read_ledger(role),
+        "can_read_finance": roles.can_read_finance(role),
     }

@@ -6,7 +6,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.console import views_finance
 from huzhu.console.access import staff_view
 from huzhu.console.views_rosters_import import job_follow_link
 from huzhu.errors import file_gone
@@ -26,6 +27,7 @@ from huzhu.jobs import kinds
 from huzhu.jobs.models import Job
 from huzhu.jobs.selectors import job_for, jobs_for
 from huzhu.jobs.services import JobAlreadyRunning, fail_stalled_jobs, start_job
+from huzhu.payments.selectors import is_request_file
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,8 @@ def _seen(request, pk: int) -> Job:
 
 def _job_context(request, pk: int) -> dict:
     found = _seen(request, pk)
-    return {"job": found, "follow": job_follow_link(found)}
+    follow = job_follow_link(found) or views_finance.job_follow_link(found)
+    return {"job": found, "follow": follow}
 
 
 @require_GET
@@ -94,7 +97,11 @@ def members_export(request):
 def stored_file(request, pk: int):
     """A stored file, to those whose scope holds its owning unit; 404 to everyone else.
     Always a download, never rendered by the browser."""
-    return serve_stored(request, stored_file_for(user=request.user, pk=pk))
+    stored = stored_file_for(user=request.user, pk=pk)
+    if is_request_file(stored.pk):
+        # Full ID and card numbers: only through the batch's page, audited as a full view.
+        raise Http404
+    return serve_stored(request, stored)
 
 
 def serve_stored(request, stored: StoredFile):

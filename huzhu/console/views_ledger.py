@@ -46,7 +46,7 @@ def _filters(request) -> tuple[dict, dict]:
 
 @require_GET
 @staff_view
-@require(roles.can_read_ledger)
+@require(roles.can_read_finance)
 def ledger(request):
     raw, chosen = _filters(request)
     entries = LedgerEntry.objects.filter(**chosen).order_by("-booked_on", "-id")
@@ -67,14 +67,14 @@ def ledger(request):
             "kinds": EntryKind.choices,
             "totals": [(label, totals.get(value)) for value, label in EntryKind.choices],
             "balance": reconcile.balance(),
-            "can_correct": roles.can_correct_ledger(request.user.role),
+            "can_correct": roles.can_do_finance(request.user.role),
         },
     )
 
 
 @require_GET
 @staff_view
-@require(roles.can_read_ledger)
+@require(roles.can_read_finance)
 def ledger_days(request):
     raw, chosen = _filters(request)
     days = reconcile.day_checks(
@@ -97,7 +97,7 @@ def ledger_days(request):
 
 @require_GET
 @staff_view
-@require(roles.can_read_ledger)
+@require(roles.can_read_finance)
 def ledger_reconcile(request):
     year = scheme_year(request.GET.get("year", "")[:10])
     checks = reconcile.batch_checks(year=year)
@@ -119,12 +119,12 @@ def ledger_reconcile(request):
 
 @require_http_methods(["GET", "POST"])
 @staff_view
-@require(roles.can_read_ledger)
+@require(roles.can_read_finance)
 def ledger_correct(request, entry_pk: int):
     entry = LedgerEntry.objects.filter(pk=entry_pk, corrects__isnull=True).first()
     if entry is None:
         raise Http404
-    if not roles.can_correct_ledger(request.user.role):
+    if not roles.can_do_finance(request.user.role):
         raise PermissionDenied
     form = LedgerCorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -161,10 +161,14 @@ def store_upload(
     allowed: frozenset[str],
     purpose: str = "",
     request=None,
+    limit: int | None = None,
 ) -> Stored:
     """Keep a file a person sent, after checking its size and what its content is; the
-    upload is audited (SPEC S3) every time, a repeat marked as the same content."""
-    temporary, sha256, size, head = _copy_in(_chunks(source), limit=settings.HUZHU_UPLOAD_MAX_BYTES)
+    upload is audited (SPEC S3) every time, a repeat marked as the same content. `limit`:
+    a size limit other than the general upload limit (a bank's result file)."""
+    temporary, sha256, size, head = _copy_in(
+        _chunks(source), limit=limit or settings.HUZHU_UPLOAD_MAX_BYTES
+    )
     try:
         kind = rules.sniff(head)
         if rules.is_executable(head):

@@ -18,17 +18,23 @@ if TYPE_CHECKING:
 MEMBERS_EXPORT = "members.export"
 ROSTERS_CHECK = "rosters.check"
 ROSTERS_IMPORT = "rosters.import"
+PAYMENTS_BUILD = "payments.build"
+PAYMENTS_APPLY = "payments.apply"
 
 # Dotted paths, imported when a job runs: the registry stays free of the domain apps.
 RUNNERS: dict[str, str] = {
     MEMBERS_EXPORT: "huzhu.members.export_job.export_members",
     ROSTERS_CHECK: "huzhu.rosters.jobs.check_roster",
     ROSTERS_IMPORT: "huzhu.rosters.jobs.import_checked_roster",
+    PAYMENTS_BUILD: "huzhu.payments.jobs.build_batch",
+    PAYMENTS_APPLY: "huzhu.payments.jobs.apply_result_file",
 }
 LABELS: dict[str, object] = {
     MEMBERS_EXPORT: _("member list export"),
     ROSTERS_CHECK: _("roster check"),
     ROSTERS_IMPORT: _("roster import"),
+    PAYMENTS_BUILD: _("deduction batch build"),
+    PAYMENTS_APPLY: _("deduction result upload"),
 }
 
 

@@ -138,3 +138,18 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.pk} {self.amount}"
+
+
+class DeductionJob(models.Model):
+    """What a background job of the finance pages is about (SPEC D3, D5): the year a build
+    was asked for, and the batch it built or whose result file it applies. The job page
+    links to the batch from here; the batch page lists its result uploads from here."""
+
+    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="deduction")
+    year = models.PositiveSmallIntegerField(null=True)
+    batch = models.ForeignKey(
+        DeductionBatch, null=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+
+    def __str__(self) -> str:
+        return f"deduction job {self.job_id}"
