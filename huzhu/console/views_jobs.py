@@ -27,7 +27,7 @@ from huzhu.jobs import kinds
 from huzhu.jobs.models import Job
 from huzhu.jobs.selectors import job_for, jobs_for
 from huzhu.jobs.services import JobAlreadyRunning, fail_stalled_jobs, start_job
-from huzhu.payments.selectors import is_request_file
+from huzhu.payments.selectors import is_request_file, is_result_upload
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,9 @@ def stored_file(request, pk: int):
     stored = stored_file_for(user=request.user, pk=pk)
     if is_request_file(stored.pk):
         # Full ID and card numbers: only through the batch's page, audited as a full view.
+        raise Http404
+    if not roles.can_do_finance(request.user.role) and is_result_upload(stored.pk):
+        # Full card numbers: the bank's files are finance's (SPEC S2).
         raise Http404
     return serve_stored(request, stored)
 

@@ -96,6 +96,11 @@ def is_request_file(stored_id: int) -> bool:
     return DeductionBatch.objects.filter(request_file_id=stored_id).exists()
 
 
+def is_result_upload(stored_id: int) -> bool:
+    """Whether a stored file was uploaded as a bank result file (full card numbers)."""
+    return DeductionJob.objects.filter(job__input_file_id=stored_id).exists()
+
+
 def batch_of_job(job) -> DeductionBatch | None:
     link = DeductionJob.objects.filter(job=job).select_related("batch").first()
     return link.batch if link is not None else None

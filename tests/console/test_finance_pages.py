@@ -364,6 +364,16 @@ def test_s1_the_auditor_reads_batches_but_neither_downloads_nor_uploads(
     assert client.post(batch_url(batch), sent).status_code == 403
 
 
+def test_s2_an_uploaded_result_file_downloads_for_finance_only(as_finance, tree, finance, people):
+    from django.test import Client
+
+    _batch, _ok, _failing, _content, job = _settled(as_finance, tree, finance)
+    url = reverse("console:stored_file", args=[job.input_file_id])
+    assert as_finance.get(url).status_code == 200
+    auditor = sign_in(Client(), people.auditor)
+    assert auditor.get(url).status_code == 404  # full card numbers: the bank's files are finance's
+
+
 def test_s1_the_finance_link_is_in_the_nav_only_for_those_who_see_finance(client, people, finance):
     sign_in(client, finance)
     assert 'id="nav-finance"' in client.get("/console/").content.decode()
