@@ -80,10 +80,12 @@ def retried_q(policy: Policy | None) -> Q:
     live = Exists(DeductionItem.objects.filter(enrollment=OuterRef("pk"), outcome__in=LIVE))
     if policy is None:
         return Q(live)
+    # Correlated on the row's own key: the database checks the rows listed, instead of
+    # working out the whole year's next batch for every page.
     taken = candidates(
         year=policy.year, max_attempts=policy.max_attempts, retry_codes=policy.retry_codes
-    ).values("pk")
-    return Q(live) | Q(pk__in=taken)
+    ).filter(pk=OuterRef("pk"))
+    return Q(live) | Q(Exists(taken))
 
 
 def _annotated(qs: QuerySet[Enrollment], policy: Policy | None) -> QuerySet[Enrollment]:

@@ -192,6 +192,8 @@ def test_d8_the_page_shows_reason_and_next_step_per_union(client, tree, people):
     assert crypto.decrypt(poor.member.union_card_encrypted) not in html
     # Linked from the console's menu and the organizing unit's dashboard.
     assert 'id="nav-deduction-feedback"' in html
+    dashboard = client.get(reverse("console:dashboard")).content.decode()
+    assert 'id="feedback-link"' in dashboard
 
 
 def test_d8_bad_filters_fall_back_without_an_error(client, tree, people):
