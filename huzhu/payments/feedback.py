@@ -244,17 +244,22 @@ def _kind_q(kind: str, policy: Policy | None) -> Q:
     return Q()
 
 
+def _filtered(
+    *, user, year: int, unit: Unit | None, kind: str, policy: Policy | None
+) -> QuerySet[Enrollment]:
+    qs = Enrollment.objects.filter(in_scope(user=user), year=year).filter(needs_feedback_q())
+    if unit is not None:
+        qs = qs.filter(starts_with("unit_path", unit.path))
+    return qs.filter(_kind_q(kind, policy)).order_by(Bytewise("unit_path"), "id")
+
+
 def feedback_listing(
     *, user, year: int, unit: Unit | None = None, kind: str = ""
 ) -> QuerySet[Enrollment]:
     """The year's failed (or card-less) enrollments in the user's scope, narrowed to `unit`'s
     subtree and to `kind` (KINDS), annotated, in keyset order (unit_path, id)."""
     policy = current_policies().get(year)
-    qs = Enrollment.objects.filter(in_scope(user=user), year=year).filter(needs_feedback_q())
-    if unit is not None:
-        qs = qs.filter(starts_with("unit_path", unit.path))
-    qs = qs.filter(_kind_q(kind, policy))
-    return _annotated(qs, policy).order_by(Bytewise("unit_path"), "id")
+    return _annotated(_filtered(user=user, year=year, unit=unit, kind=kind, policy=policy), policy)
 
 
 def rows_of(values: Iterable[tuple], policy: Policy | None) -> Iterable[Row]:
@@ -313,9 +318,13 @@ def feedback_page(
     kind: str = "",
     after: int | None = None,
 ) -> FeedbackPage:
-    """One page read from a keyset: two queries whatever the page (the cursor's row, then
-    the page). A cursor outside the list is ignored: the first page is shown."""
-    listing = feedback_listing(user=user, year=year, unit=unit, kind=kind)
+    """One page read from a keyset: three queries whatever the page (the cursor's row, the
+    page's ids, their rows). A cursor outside the list is ignored: the first page is shown.
+
+    The ids first, then the columns for those only: asked in one query, PostgreSQL works out
+    the per-row subqueries for every row of the scope before sorting and cutting the page."""
+    policy = current_policies().get(year)
+    listing = _filtered(user=user, year=year, unit=unit, kind=kind, policy=policy)
     start = None
     if after is not None:
         start = (
@@ -326,11 +335,14 @@ def feedback_page(
     if start is not None:
         keyset: list = [Bytewise(F("unit_path")), F("id")]
         listing = listing.filter(rows_after(keyset, list(start)))
-    values = list(listing.values_list(*ROW_COLUMNS)[: PAGE_SIZE + 1])
-    rows = list(rows_of(values[:PAGE_SIZE], current_policies().get(year)))
+    ids = list(listing.values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    shown = ids[:PAGE_SIZE]
+    values = _annotated(Enrollment.objects.filter(pk__in=shown), policy).values_list(*ROW_COLUMNS)
+    by_id = {row.enrollment_id: row for row in rows_of(values, policy)}
+    rows = [by_id[pk] for pk in shown if pk in by_id]
     return FeedbackPage(
         rows=rows,
-        next_after=rows[-1].enrollment_id if len(values) > PAGE_SIZE else None,
+        next_after=rows[-1].enrollment_id if len(ids) > PAGE_SIZE and rows else None,
         first=start is None,
     )
 
