@@ -90,6 +90,14 @@ MATRIX = [
     ("POST", "console:correction_refuse", "correction",
                                             (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:enrollments", None,    (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:deduction_feedback", None,
+                                            (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    # Each gets its own scope's workbook, masked (SPEC D8, S1, S2); the export is audited.
+    ("GET", "console:deduction_feedback_download", None,
+                                            (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    # Starts the failure SMS job: the district's finance and admin only.
+    ("POST", "console:deduction_failure_notices", None,
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
     ("GET", "console:held", None,           (302, 200, 403, 200, 200, 403, 403, 302, 302)),
     # The payload names a member held under 湖塘镇 and 湖塘镇's first union.
     ("POST", "console:held", None,          (302, 302, 403, 404, 302, 403, 403, 302, 302)),
@@ -478,6 +486,7 @@ def _is_allowed_write(name, persona):
         # The simulated bank's notice is kept even when refused (outside the window today).
         "portal:bank_signing": {"member"},
         "console:members_export": editors,
+        "console:deduction_failure_notices": {"district_admin", "finance"},
         "console:targets_import": {"district_admin"},
         "console:roster_upload": {"hutang_admin", "hutang_clerk", "district_admin"},
         "console:roster_confirm": {"hutang_admin", "hutang_clerk", "district_admin"},

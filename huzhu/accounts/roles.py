@@ -96,6 +96,12 @@ def can_export_members(role: str) -> bool:
     return role in EDITOR_ROLES
 
 
+def can_send_failure_notices(role: str) -> bool:
+    """Start the deduction failure SMS (SPEC D8) after a result file: the district's
+    finance and admin, who apply the result files."""
+    return role in {Role.FINANCE, Role.DISTRICT_ADMIN}
+
+
 def sees_every_job(role: str) -> bool:
     """The background jobs of everyone in scope, not only one's own: the district's
     admin and auditor (jobs are work done on the district's data)."""

@@ -81,6 +81,9 @@ class Action(models.TextChoices):
         "deduction.request_download",
         _("deduction request file downloaded (full numbers)"),
     )
+    # Deduction feedback (SPEC D8)
+    DEDUCTION_FEEDBACK_EXPORT = "deduction.feedback_export", _("deduction feedback exported")
+    DEDUCTION_FAILURE_NOTICES = "deduction.failure_notices", _("deduction failure SMS sent")
     ROSTER_EXPORT = "roster.export", _("roster exported")
     ROSTER_FORMS = "roster.forms", _("authorization forms printed")
     # Roster approval and the collection of the paper forms (SPEC E6)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from huzhu.files.models import StoredFile
 
 MEMBERS_EXPORT = "members.export"
+PAYMENTS_NOTIFY_FAILURES = "payments.notify_failures"
 ROSTERS_CHECK = "rosters.check"
 ROSTERS_IMPORT = "rosters.import"
 PAYMENTS_BUILD = "payments.build"
@@ -24,6 +25,7 @@ PAYMENTS_APPLY = "payments.apply"
 # Dotted paths, imported when a job runs: the registry stays free of the domain apps.
 RUNNERS: dict[str, str] = {
     MEMBERS_EXPORT: "huzhu.members.export_job.export_members",
+    PAYMENTS_NOTIFY_FAILURES: "huzhu.payments.feedback_job.notify_failures_job",
     ROSTERS_CHECK: "huzhu.rosters.jobs.check_roster",
     ROSTERS_IMPORT: "huzhu.rosters.jobs.import_checked_roster",
     PAYMENTS_BUILD: "huzhu.payments.jobs.build_batch",
@@ -31,6 +33,7 @@ RUNNERS: dict[str, str] = {
 }
 LABELS: dict[str, object] = {
     MEMBERS_EXPORT: _("member list export"),
+    PAYMENTS_NOTIFY_FAILURES: _("deduction failure SMS"),
     ROSTERS_CHECK: _("roster check"),
     ROSTERS_IMPORT: _("roster import"),
     PAYMENTS_BUILD: _("deduction batch build"),

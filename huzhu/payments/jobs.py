@@ -18,6 +18,7 @@ from huzhu.jobs.progress import Progress
 from huzhu.jobs.services import start_job
 from huzhu.payments import bankfile
 from huzhu.payments.bankfile import PaymentFileError
+from huzhu.payments.feedback import notify_failures
 from huzhu.payments.models import BankFileRecord, BatchState, DeductionBatch, DeductionJob
 from huzhu.payments.services import apply_result, create_batch
 
@@ -140,10 +141,14 @@ def apply_result_file(*, job: Job, progress: Progress) -> JobResult:
             % {"number": applied.batch.number},
             counts={"already": 1},
         )
+    # SPEC D8: each member whose deduction failed is told at once, once.
+    notified = notify_failures(applied.batch, actor=job.started_by)
     return JobResult(
         outcome=_(
             "The result of batch %(number)s was applied: %(debited)s debited, %(failed)s failed."
         )
-        % {"number": applied.batch.number, "debited": applied.debited, "failed": applied.failed},
-        counts={"debited": applied.debited, "failed": applied.failed},
+        % {"number": applied.batch.number, "debited": applied.debited, "failed": applied.failed}
+        + _(" Text messages sent to members whose deduction failed: %(sent)s.")
+        % {"sent": notified.sent},
+        counts={"debited": applied.debited, "failed": applied.failed, "sms": notified.sent},
     )

@@ -55,6 +55,9 @@ class DeductionItem(models.Model):
     bank_code = models.CharField(max_length=10, blank=True)
     bank_message = models.CharField(max_length=100, blank=True)
     attempt = models.PositiveSmallIntegerField()
+    # When the member was sent the failure's SMS (SPEC D8): set before sending, so a
+    # notice goes out at most once whatever reruns (huzhu.payments.feedback).
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "seq"]

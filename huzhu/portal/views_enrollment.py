@@ -17,6 +17,7 @@ from huzhu.enrollment import rules, selectors, services
 from huzhu.enrollment.models import Authorization, Channel, Enrollment, Source, State
 from huzhu.enrollment.rules import EnrollmentError
 from huzhu.members import crypto
+from huzhu.payments.feedback import Failure, member_failures
 from huzhu.policy.document import Policy
 from huzhu.policy.selectors import current_policies
 from huzhu.portal.views import member_view
@@ -30,10 +31,14 @@ class Row:
     revocable: bool
 
 
-def _row(enrollment: Enrollment, policy: Policy | None) -> Row:
+def _row(enrollment: Enrollment, policy: Policy | None, failure: Failure | None) -> Row:
     state = enrollment.state
     active = any(a.active for a in enrollment.authorizations.all())
-    if state == State.AUTHORIZED:
+    if failure is not None and state == State.AUTHORIZED:
+        # No union card on file: no batch can take it (SPEC D8).
+        title = _("Signed, but the fee cannot be deducted")
+        step = failure.advice
+    elif state == State.AUTHORIZED:
         title = _("Signed, awaiting deduction")
         step = _("The fee will be deducted from your bank card; keep enough money on it.")
     elif state == State.PAID:
@@ -47,11 +52,13 @@ def _row(enrollment: Enrollment, policy: Policy | None) -> Row:
         step = _("You are covered. Nothing to do.")
     elif state == State.FAILED:
         title = _("Deduction failed")
-        reason = next((c.reason for c in reversed(enrollment.changes.all()) if c.reason), "")
-        step = _(
-            "The deduction failed (%(reason)s). Put enough money on your bank card; the bank "
-            "tries again."
-        ) % {"reason": reason or _("no reason given")}
+        if failure is not None:
+            step = _("The bank's reason: %(reason)s. %(advice)s") % {
+                "reason": failure.reason,
+                "advice": failure.advice,
+            }
+        else:
+            step = _("Contact your union to find out why.")
     elif state == State.REVOKED:
         title = _("Revoked")
         step = _("You are not covered for this year. You may sign again inside the window.")
@@ -137,6 +144,7 @@ def enrollments(request):
     today = scheme_today()
     rows = selectors.own_enrollments(members=request.members)
     held = {(e.member_id, e.year) for e in rows if e.state != State.REVOKED}
+    failures = member_failures(rows)
     open_windows = _open_windows(policies, today)
     next_start = _next_window(policies, today) if not open_windows else None
     return render(
@@ -145,7 +153,7 @@ def enrollments(request):
         {
             "members": request.members,
             "tab": "enrollments",
-            "rows": [_row(e, policies.get(e.year)) for e in rows],
+            "rows": [_row(e, policies.get(e.year), failures.get(e.pk)) for e in rows],
             "renewals": _renewals(request, policies, today, held),
             "online_offers": _online_offers(request, policies, today),
             "open_windows": [rules.window_message(policies[y], c) for y, c in open_windows],

@@ -20,6 +20,7 @@ from huzhu.jobs import kinds
 from huzhu.jobs.models import Job, JobStatus
 from huzhu.jobs.services import run_job
 from huzhu.members import crypto
+from huzhu.members.sms import OutboxSender
 from huzhu.payments.bankfile import ENCODING
 from huzhu.payments.models import (
     BatchState,
@@ -203,6 +204,11 @@ def test_d5_an_uploaded_result_is_applied_in_the_background(as_finance, tree, fi
     job.refresh_from_db()
     assert job.kind == kinds.PAYMENTS_APPLY and job.status == JobStatus.SUCCEEDED
     assert "扣款成功2笔，失败1笔" in job.outcome
+    # SPEC D8: the member whose deduction failed got one text message.
+    assert "扣款失败短信：1 条" in job.outcome
+    assert [phone for phone, _text in OutboxSender.outbox[-1:]] == [
+        crypto.decrypt(failing.member.phone_encrypted)
+    ]
     batch.refresh_from_db()
     assert batch.state == BatchState.SETTLED
     ok.refresh_from_db()

@@ -1,5 +1,5 @@
 """huzhu deduction create --year Y [--out FILE]   (SPEC D3, D4)
-huzhu deduction apply FILE                      (SPEC D5)"""
+huzhu deduction apply FILE                      (SPEC D5; then the failure SMS of D8)"""
 
 from pathlib import Path
 
@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huzhu.payments.bankfile import PaymentFileError, money
+from huzhu.payments.feedback import notify_failures
 from huzhu.payments.services import apply_result, create_batch, request_content
 from huzhu.years import scheme_year, year_option_error
 
@@ -62,4 +63,16 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Batch %(number)s: %(debited)s debited, %(failed)s failed.")
             % {"number": applied.batch.number, "debited": applied.debited, "failed": applied.failed}
+        )
+        notified = notify_failures(applied.batch)
+        self.stdout.write(
+            _(
+                "Failure notices: %(sent)s sent, %(no_phone)s members without a phone, "
+                "%(failed)s not sent."
+            )
+            % {
+                "sent": notified.sent,
+                "no_phone": notified.no_phone,
+                "failed": notified.send_failed,
+            }
         )
