@@ -138,7 +138,7 @@ def _whole(text: str, number: int, field: str) -> int:
     return int(text)
 
 
-class _Problems:
+class Problems:
     """Problems of one file, the first MAX_ERRORS kept, the rest counted."""
 
     def __init__(self) -> None:
@@ -173,7 +173,7 @@ def parse_result(content: bytes) -> ResultFile:
     head = rows[0].rstrip("\r").split("|")
     if len(head) != 4 or head[0] != "H" or not head[1]:
         raise _refuse(1, _("the header must be H|batch|count|total."))
-    problems = _Problems()
+    problems = Problems()
     count = total = None
     try:
         count = _whole(head[2], 1, "count")

@@ -304,7 +304,7 @@ def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> str:
         raise PaymentFileError(
             _("Batch %(batch)s already has a different result applied.") % {"batch": batch.number}
         )
-    problems = bankfile._Problems()
+    problems = bankfile.Problems()
     if result.count != batch.item_count:
         problems.add(
             _("The result file counts %(count)s items; batch %(batch)s has %(n)s.")
