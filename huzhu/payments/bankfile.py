@@ -1,6 +1,8 @@
 """The default adapter's deduction files (SPEC D4): GBK, `|` separated, a header line
 `H|{batch_id}|{count}|{total}` and one `D|...` line per item; amounts with two places."""
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -10,10 +12,25 @@ ENCODING = "gbk"
 DEBITED = "0000"
 
 
+# At most this many problems of one file are listed; the rest are counted (SPEC §14).
+MAX_ERRORS = 1000
+
+
 class PaymentFileError(Exception):
-    def __init__(self, message: str):
+    """A bank file refused whole. `errors`: every problem found, one line each, at most
+    MAX_ERRORS of them, `more` counting the rest; `message` is them all as text."""
+
+    def __init__(self, message: str = "", *, errors: Sequence[str] = (), more: int = 0):
+        self.errors = list(errors) or [message]
+        self.more = more
+        if not message:
+            message = "\n".join(self.errors)
+            if more:
+                message += "\n" + _("… and %(n)s more problems.") % {"n": more}
         super().__init__(message)
         self.message = message
+        # The batch the file names, when it could be read (kept with the refusal).
+        self.batch_number = ""
 
 
 @dataclass(frozen=True)
@@ -36,25 +53,59 @@ class ResultLine:
     message: str
 
 
-@dataclass(frozen=True)
 class ResultFile:
-    batch_id: str
-    count: int
-    total: Decimal
-    lines: list[ResultLine]
+    """A parsed result file in compact columns (a million lines as a few arrays, not a
+    million objects): amounts in fen; codes and messages interned, as most repeat."""
+
+    def __init__(self, *, batch_id: str, count: int, total: Decimal):
+        self.batch_id = batch_id
+        self.count = count
+        self.total = total
+        self.seqs = array("q")
+        self.item_ids = array("q")
+        self.fen = array("q")
+        self.codes: list[str] = []
+        self.messages: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def lines(self) -> Iterator[ResultLine]:
+        for n in range(len(self)):
+            yield ResultLine(
+                seq=self.seqs[n],
+                item_id=self.item_ids[n],
+                card_no="",
+                amount=Decimal(self.fen[n]) / 100,
+                code=self.codes[n],
+                message=self.messages[n],
+            )
 
 
 def money(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
 
 
+def request_header(*, batch_id: str, count: int, total: Decimal) -> bytes:
+    return f"H|{batch_id}|{count}|{money(total)}\n".encode(ENCODING)
+
+
+def request_lines(lines: Sequence[RequestLine]) -> bytes:
+    """Lines of the request file, for writing it in chunks after its header."""
+    amounts: dict[Decimal, str] = {}
+    out = []
+    for x in lines:
+        amount = amounts.get(x.amount)
+        if amount is None:
+            amount = amounts[x.amount] = money(x.amount)
+        out.append(f"D|{x.seq}|{x.item_id}|{x.card_no}|{x.name}|{x.id_no}|{amount}\n")
+    return "".join(out).encode(ENCODING)
+
+
 def write_request(*, batch_id: str, lines: list[RequestLine]) -> bytes:
     total = sum((line.amount for line in lines), Decimal("0"))
-    out = [f"H|{batch_id}|{len(lines)}|{money(total)}"]
-    out += [
-        f"D|{x.seq}|{x.item_id}|{x.card_no}|{x.name}|{x.id_no}|{money(x.amount)}" for x in lines
-    ]
-    return ("\n".join(out) + "\n").encode(ENCODING)
+    return request_header(batch_id=batch_id, count=len(lines), total=total) + request_lines(lines)
 
 
 def _refuse(number: int, reason: str) -> PaymentFileError:
@@ -76,51 +127,105 @@ def _amount(text: str, number: int) -> Decimal:
 
 
 def _whole(text: str, number: int, field: str) -> int:
-    if not text.isdigit() or not text.isascii():
+    """`field`: "count", "seq" or "item"; its name is translated only for a message (a
+    million lines would otherwise cost two million translation look-ups)."""
+    if not text.isdigit() or not text.isascii() or len(text) > 18:
+        name = {"count": _("the count"), "seq": _("the sequence number"), "item": _("the item")}
         raise _refuse(
-            number, _("%(field)s %(value)s is not a number.") % {"field": field, "value": text}
+            number,
+            _("%(field)s %(value)s is not a number.") % {"field": name[field], "value": text},
         )
     return int(text)
 
 
+class Problems:
+    """Problems of one file, the first MAX_ERRORS kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.more = 0
+
+    def add(self, message: str) -> None:
+        if len(self.kept) < MAX_ERRORS:
+            self.kept.append(message)
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.kept)
+
+    def error(self) -> PaymentFileError:
+        return PaymentFileError(errors=self.kept, more=self.more)
+
+
 def parse_result(content: bytes) -> ResultFile:
-    """The result file, or PaymentFileError naming the first line off the format."""
+    """The result file, or PaymentFileError listing every line off the format (D4)."""
     try:
         text = content.decode(ENCODING)
     except UnicodeDecodeError as exc:
         raise PaymentFileError(_("The result file is not GBK text.")) from exc
-    rows = [row.rstrip("\r") for row in text.split("\n")]
-    while rows and rows[-1] == "":
+    rows = text.split("\n")
+    del text
+    while rows and rows[-1].strip() == "":
         rows.pop()
     if not rows:
         raise PaymentFileError(_("The result file is empty."))
-    head = rows[0].split("|")
+    head = rows[0].rstrip("\r").split("|")
     if len(head) != 4 or head[0] != "H" or not head[1]:
         raise _refuse(1, _("the header must be H|batch|count|total."))
-    count = _whole(head[2], 1, _("the count"))
-    total = _amount(head[3], 1)
-    lines = []
-    for number, row in enumerate(rows[1:], start=2):
-        fields = row.split("|")
+    problems = Problems()
+    count = total = None
+    try:
+        count = _whole(head[2], 1, "count")
+    except PaymentFileError as exc:
+        problems.add(exc.message)
+    try:
+        total = _amount(head[3], 1)
+    except PaymentFileError as exc:
+        problems.add(exc.message)
+    result = ResultFile(batch_id=head[1], count=count or 0, total=total or Decimal(0))
+    seqs, item_ids, fen = result.seqs, result.item_ids, result.fen
+    codes, messages = result.codes, result.messages
+    interned: dict[str, str] = {}
+    cents: dict[str, int] = {}
+    for number in range(2, len(rows) + 1):
+        fields = rows[number - 1].rstrip("\r").split("|")
         if len(fields) != 7 or fields[0] != "D":
-            raise _refuse(number, _("a line must be D|seq|item|card|amount|code|message."))
-        lines.append(
-            ResultLine(
-                seq=_whole(fields[1], number, _("the sequence number")),
-                item_id=_whole(fields[2], number, _("the item")),
-                card_no=fields[3],
-                amount=_amount(fields[4], number),
-                code=fields[5],
-                message=fields[6],
+            problems.add(
+                _refuse(number, _("a line must be D|seq|item|card|amount|code|message.")).message
             )
-        )
-    if len(lines) != count:
-        raise PaymentFileError(
+            continue
+        amount_text = fields[4]
+        value = cents.get(amount_text)
+        try:
+            if value is None:
+                value = int(_amount(amount_text, number) * 100)
+                if len(cents) < 1000:
+                    cents[amount_text] = value
+            seq_no = _whole(fields[1], number, "seq")
+            item = _whole(fields[2], number, "item")
+        except PaymentFileError as exc:
+            problems.add(exc.message)
+            continue
+        seqs.append(seq_no)
+        item_ids.append(item)
+        fen.append(value)
+        code, message = fields[5], fields[6]
+        codes.append(interned.setdefault(code, code))
+        messages.append(interned.setdefault(message, message))
+    lines = len(rows) - 1
+    del rows
+    if count is not None and lines != count:
+        problems.add(
             _("The header counts %(count)s items but the file has %(lines)s.")
-            % {"count": count, "lines": len(lines)}
+            % {"count": count, "lines": lines}
         )
-    if sum((line.amount for line in lines), Decimal("0")) != total:
-        raise PaymentFileError(
+    if total is not None and not problems and sum(fen) != int(total * 100):
+        problems.add(
             _("The header total %(total)s is not the sum of the lines.") % {"total": money(total)}
         )
-    return ResultFile(batch_id=head[1], count=count, total=total, lines=lines)
+    if problems:
+        error = problems.error()
+        error.batch_number = head[1]
+        raise error
+    return result

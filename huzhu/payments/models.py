@@ -87,9 +87,39 @@ class BankFileRecord(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     batch = models.ForeignKey(DeductionBatch, on_delete=models.PROTECT, related_name="files")
     received_at = models.DateTimeField()
+    # The file's bytes in the file store (a result file since it is kept; the request file
+    # is also `DeductionBatch.request_file`), for reconciliation to read the bank's figures.
+    file = models.ForeignKey(
+        "files.StoredFile", null=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sha256[:12]}"
+
+
+class RefusedBankFile(models.Model):
+    """A result file refused whole (SPEC D5), recorded once per content with every problem
+    found (SPEC §14: lines that match nothing are listed with a reason, not dropped)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    batch_number = models.CharField(_("batch number"), max_length=100, blank=True)
+    batch = models.ForeignKey(
+        DeductionBatch, null=True, on_delete=models.PROTECT, related_name="refused_files"
+    )
+    received_at = models.DateTimeField()
+    errors = models.JSONField(default=list)
+    # Problems beyond the listed ones (the list stops at bankfile.MAX_ERRORS).
+    more = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"refused {self.sha256[:12]}"
 
 
 class SelfPayment(models.Model):

@@ -5,20 +5,23 @@ moment: its items go in with one set-based insert that skips any enrollment alre
 a live item — the partial unique index `deduction_one_live_item` decides, not the code."""
 
 import hashlib
+import itertools
+import tempfile
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.enrollment.models import Authorization, Enrollment, State
-from huzhu.enrollment.rules import EnrollmentError
 from huzhu.enrollment.services import mark_failed_many, mark_paid, mark_paid_many
 from huzhu.files import rules as file_rules
 from huzhu.files.services import open_stored, store_generated
@@ -37,6 +40,7 @@ from huzhu.payments.models import (
     Outcome,
     Refund,
     RefundSource,
+    RefusedBankFile,
     SelfPayment,
 )
 from huzhu.policy.selectors import current_policies
@@ -48,17 +52,18 @@ CHUNK = 5000
 def candidates(*, year: int, max_attempts: int, retry_codes: tuple[str, ...] | None = None):
     """SPEC D3, D6, E6: authorized or failed, not paid, an active deductible authorization,
     a bank card on file, no live item, fewer failed attempts than the policy allows, and no
-    failure with a code the policy does not retry (§14: those go to follow-up)."""
+    failure with a code the policy does not retry (§14: those go to follow-up).
+
+    Every condition is an EXISTS or NOT EXISTS, which the databases run as semi- and
+    anti-joins over the whole year (a count per enrollment would be a subquery per row: a
+    million of them). An item records its attempt (the failed items before it, plus one), so
+    "failed `max_attempts` times" is "a failed item with attempt ≥ max_attempts"."""
     deductible = Authorization.objects.filter(enrollment=OuterRef("pk"), active=True).filter(
         deductible_q()
     )
     live = DeductionItem.objects.filter(enrollment=OuterRef("pk"), outcome__in=LIVE)
-    failed = (
-        DeductionItem.objects.filter(enrollment=OuterRef("pk"), outcome=Outcome.FAILED)
-        .order_by()
-        .values("enrollment")
-        .annotate(n=Count("pk"))
-        .values("n")
+    exhausted = DeductionItem.objects.filter(
+        enrollment=OuterRef("pk"), outcome=Outcome.FAILED, attempt__gte=max_attempts
     )
     found = Enrollment.objects.filter(year=year, state__in=[State.AUTHORIZED, State.FAILED])
     if retry_codes is not None:
@@ -70,8 +75,7 @@ def candidates(*, year: int, max_attempts: int, retry_codes: tuple[str, ...] | N
         found.exclude(member__union_card_encrypted="")
         .filter(Exists(deductible))
         .exclude(Exists(live))
-        .annotate(tried=Coalesce(Subquery(failed, output_field=IntegerField()), 0))
-        .filter(tried__lt=max_attempts)
+        .exclude(Exists(exhausted))
         .order_by("pk")
     )
 
@@ -80,20 +84,86 @@ def _number(year: int) -> str:
     return f"{year}{uuid.uuid4().hex[:12].upper()}"
 
 
+def _insert_items(*, batch: DeductionBatch, found: QuerySet, fee) -> int:
+    """The batch's items in one INSERT … SELECT over the candidates' query, numbered in
+    enrollment order. ON CONFLICT DO NOTHING: an enrollment another batch took in the
+    meantime is left out here (the partial unique index `deduction_one_live_item` decides;
+    the numbers then have a gap, which the bank does not mind)."""
+    quote = connection.ops.quote_name
+    items = quote(DeductionItem._meta.db_table)
+    sql, params = found.values_list("eid").query.sql_with_params()
+    # The attempt: the enrollment's failed items so far, plus one. SQLite reads
+    # "SELECT … FROM (…) ON CONFLICT" as a join without a WHERE: hence "WHERE 1 = 1".
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {items} "  # noqa: S608
+            "(batch_id, enrollment_id, seq, amount, outcome, bank_code, bank_message, attempt) "
+            "SELECT %s, c.eid, ROW_NUMBER() OVER (ORDER BY c.eid), %s, %s, '', '', "
+            "COALESCE(f.n, 0) + 1 "
+            f"FROM ({sql}) c LEFT JOIN (SELECT enrollment_id, COUNT(*) AS n FROM {items} "
+            "WHERE outcome = %s GROUP BY enrollment_id) f ON f.enrollment_id = c.eid "
+            "WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            [
+                batch.pk,
+                connection.ops.adapt_decimalfield_value(fee, 10, 2),
+                Outcome.PENDING,
+                *params,
+                Outcome.FAILED,
+            ],
+        )
+        return cursor.rowcount
+
+
+def _write_request_file(*, batch: DeductionBatch, count: int, total, handle: IO[bytes]) -> None:
+    """The request file (SPEC D4) written in chunks: the rows come through a server-side
+    cursor (chunks on SQLite) and their numbers are decrypted a chunk at a time."""
+    handle.write(bankfile.request_header(batch_id=batch.number, count=count, total=total))
+    rows = (
+        DeductionItem.objects.filter(batch=batch)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "pk",
+            "enrollment__member__union_card_encrypted",
+            "enrollment__member__name",
+            "enrollment__member__id_number_encrypted",
+            "amount",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        cards = crypto.decrypt_many([row[2] for row in chunk])
+        ids = crypto.decrypt_many([row[4] for row in chunk])
+        handle.write(
+            bankfile.request_lines(
+                [
+                    bankfile.RequestLine(
+                        seq=seq, item_id=pk, card_no=card, name=name, id_no=id_no, amount=amount
+                    )
+                    for (seq, pk, _card, name, _id, amount), card, id_no in zip(
+                        chunk, cards, ids, strict=True
+                    )
+                ]
+            )
+        )
+
+
 def create_batch(*, year: int, actor: Actor) -> DeductionBatch | None:
     """A batch of every deductible enrollment of `year` and its request file, or None when
-    there is nothing to deduct (SPEC D3, D4)."""
+    there is nothing to deduct (SPEC D3, D4). Set-based whatever the size: one INSERT …
+    SELECT for the items, the file streamed to disk (benchmarks/deduction_bench.py)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _create_batch(year=year, actor=actor)
+
+
+def _create_batch(*, year: int, actor: Actor) -> DeductionBatch | None:
     policy = current_policies().get(year)
     if policy is None:
         raise PaymentFileError(_("There is no policy for %(year)s.") % {"year": year})
     fee = policy.fee
-    rows = list(
-        candidates(
-            year=year, max_attempts=policy.max_attempts, retry_codes=policy.retry_codes
-        ).values_list("pk", "tried")
-    )
-    if not rows:
-        return None
+    found = candidates(
+        year=year, max_attempts=policy.max_attempts, retry_codes=policy.retry_codes
+    ).annotate(eid=F("pk"))
     with transaction.atomic():
         batch = DeductionBatch.objects.create(
             number=_number(year),
@@ -101,55 +171,34 @@ def create_batch(*, year: int, actor: Actor) -> DeductionBatch | None:
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=timezone.now(),
         )
-        # ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite): an enrollment another batch
-        # took in the meantime is left out here.
-        DeductionItem.objects.bulk_create(
-            (
-                DeductionItem(batch=batch, enrollment_id=pk, seq=seq, amount=fee, attempt=tried + 1)
-                for seq, (pk, tried) in enumerate(rows, start=1)
-            ),
-            batch_size=CHUNK,
-            ignore_conflicts=True,
-        )
-        items = DeductionItem.objects.filter(batch=batch)
-        figures = items.aggregate(n=Count("pk"), total=Sum("amount"))
-        if not figures["n"]:
+        count = _insert_items(batch=batch, found=found, fee=fee)
+        if not count:
             transaction.set_rollback(True)
             return None
-        lines = [
-            bankfile.RequestLine(
-                seq=seq,
-                item_id=pk,
-                card_no=crypto.decrypt(card),
-                name=name,
-                id_no=crypto.decrypt(id_no),
-                amount=amount,
+        # Every item is the year's fee (D1).
+        total = fee * count
+        with tempfile.TemporaryFile() as handle:
+            _write_request_file(batch=batch, count=count, total=total, handle=handle)
+            handle.seek(0)
+            stored = store_generated(
+                actor=actor,
+                content=handle,
+                name=f"deduction-{batch.number}.txt",
+                unit_path=district().path,
+                kind=file_rules.CSV,
             )
-            for seq, pk, card, name, id_no, amount in items.order_by("seq").values_list(
-                "seq",
-                "pk",
-                "enrollment__member__union_card_encrypted",
-                "enrollment__member__name",
-                "enrollment__member__id_number_encrypted",
-                "amount",
-            )
-        ]
-        content = bankfile.write_request(batch_id=batch.number, lines=lines)
-        stored = store_generated(
-            actor=actor,
-            content=content,
-            name=f"deduction-{batch.number}.txt",
-            unit_path=district().path,
-            kind=file_rules.CSV,
-        )
         sha256 = stored.file.sha256
-        batch.item_count = figures["n"]
-        batch.total = figures["total"]
+        batch.item_count = count
+        batch.total = total
         batch.request_file = stored.file
         batch.request_sha256 = sha256
         batch.save(update_fields=["item_count", "total", "request_file", "request_sha256"])
         BankFileRecord.objects.create(
-            kind=FileKind.REQUEST, sha256=sha256, batch=batch, received_at=batch.created_at
+            kind=FileKind.REQUEST,
+            sha256=sha256,
+            batch=batch,
+            received_at=batch.created_at,
+            file=stored.file,
         )
         record_event(
             action=Action.DEDUCTION_BATCH,
@@ -181,9 +230,72 @@ class Applied:
     debited: int
     failed: int
     already: bool
+    # Debits of enrollments paid, revoked or lapsed meanwhile: kept, and refunded (D7).
+    refunded: int = 0
 
 
-def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> dict[int, DeductionItem]:
+STAGING = "deduction_result_staging"
+
+
+def _stage(result: bankfile.ResultFile) -> str:
+    """The result's lines in a temporary table (line, seq, item, fen, code, message): COPY
+    on PostgreSQL, one executemany on SQLite. Dropped with the transaction (PostgreSQL) or
+    by `_unstage`."""
+    table = connection.ops.quote_name(STAGING)
+    rows = zip(
+        range(2, len(result) + 2),
+        result.seqs,
+        result.item_ids,
+        result.fen,
+        result.codes,
+        result.messages,
+        strict=True,
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} (line bigint, seq bigint, item_id bigint, "
+                "fen bigint, code text, message text) ON COMMIT DROP"
+            )
+            with cursor.copy(
+                f"COPY {table} (line, seq, item_id, fen, code, message) FROM STDIN"  # noqa: S608
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} (line integer, seq integer, item_id integer, "
+                "fen integer, code text, message text)"
+            )
+            cursor.executemany(
+                f"INSERT INTO temp.{table} VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+                rows,  # type: ignore[arg-type]  # sqlite3 takes any iterable, read once
+            )
+        cursor.execute(
+            f"CREATE INDEX ON {table} (item_id)"
+            if connection.vendor == "postgresql"
+            else f"CREATE INDEX temp.{STAGING}_item ON {STAGING} (item_id)"
+        )
+        cursor.execute(f"ANALYZE {table}")
+    return table
+
+
+def _unstage() -> None:
+    """Drop the staging table if it is still there (SQLite keeps temporary tables for the
+    connection's life; PostgreSQL drops it at the commit, but not inside an outer
+    transaction such as a test's)."""
+    if connection.needs_rollback or connection.connection is None:
+        return
+    temp = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}.{connection.ops.quote_name(STAGING)}")
+
+
+def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> str:
+    """Every problem of the file against its batch (SPEC D5, §14), or PaymentFileError
+    listing them; the staged lines' table when there is none."""
     if batch is None:
         raise PaymentFileError(
             _("The result file is for batch %(batch)s, which is not known.")
@@ -193,13 +305,14 @@ def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> dict[in
         raise PaymentFileError(
             _("Batch %(batch)s already has a different result applied.") % {"batch": batch.number}
         )
+    problems = bankfile.Problems()
     if result.count != batch.item_count:
-        raise PaymentFileError(
+        problems.add(
             _("The result file counts %(count)s items; batch %(batch)s has %(n)s.")
             % {"count": result.count, "batch": batch.number, "n": batch.item_count}
         )
     if result.total != batch.total:
-        raise PaymentFileError(
+        problems.add(
             _("The result file totals %(total)s yuan; batch %(batch)s totals %(expected)s.")
             % {
                 "total": bankfile.money(result.total),
@@ -207,88 +320,184 @@ def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> dict[in
                 "expected": bankfile.money(batch.total),
             }
         )
-    items = {item.pk: item for item in DeductionItem.objects.filter(batch=batch)}
-    seen: set[int] = set()
-    for number, line in enumerate(result.lines, start=2):
-        item = items.get(line.item_id)
-        if item is None or line.item_id in seen or item.seq != line.seq:
-            raise PaymentFileError(
+    staging = _stage(result)
+    items = connection.ops.quote_name(DeductionItem._meta.db_table)
+    wrong = (
+        f"FROM {staging} s LEFT JOIN {items} d ON d.id = s.item_id AND d.batch_id = %s "  # noqa: S608
+        f"JOIN (SELECT item_id, MIN(line) AS first_line FROM {staging} GROUP BY item_id) f "
+        "ON f.item_id = s.item_id "
+        "WHERE d.id IS NULL OR s.line <> f.first_line OR d.seq <> s.seq "
+        "OR ROUND(d.amount * 100) <> s.fen"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.line, s.seq, s.item_id, s.fen, d.id, f.first_line, d.seq, d.amount {wrong} "  # noqa: S608
+            f"ORDER BY s.line LIMIT {bankfile.MAX_ERRORS}",
+            [batch.pk],
+        )
+        found = cursor.fetchall()
+        if found:
+            cursor.execute(f"SELECT COUNT(*) {wrong}", [batch.pk])  # noqa: S608
+            total_wrong = cursor.fetchone()[0]
+    for line, seq, item, fen, known, first, expected_seq, expected in found:
+        if known is None:
+            problems.add(
                 _(
-                    "Line %(line)s of the result file: item %(item)s (number %(seq)s) "
-                    "is not in batch %(batch)s or appears twice."
+                    "Line %(line)s of the result file: item %(item)s (number %(seq)s) is not in "
+                    "batch %(batch)s."
                 )
-                % {"line": number, "item": line.item_id, "seq": line.seq, "batch": batch.number}
+                % {"line": line, "item": item, "seq": seq, "batch": batch.number}
             )
-        if line.amount != item.amount:
-            raise PaymentFileError(
+        elif line != first:
+            problems.add(
+                _(
+                    "Line %(line)s of the result file: item %(item)s appears again (first on "
+                    "line %(first)s)."
+                )
+                % {"line": line, "item": item, "first": first}
+            )
+        elif seq != expected_seq:
+            problems.add(
+                _(
+                    "Line %(line)s of the result file: item %(item)s has number %(seq)s; in "
+                    "batch %(batch)s it is %(expected)s."
+                )
+                % {
+                    "line": line,
+                    "item": item,
+                    "seq": seq,
+                    "batch": batch.number,
+                    "expected": expected_seq,
+                }
+            )
+        else:
+            problems.add(
                 _(
                     "Line %(line)s of the result file: the amount %(amount)s "
                     "is not the item's %(expected)s."
                 )
                 % {
-                    "line": number,
-                    "amount": bankfile.money(line.amount),
-                    "expected": bankfile.money(item.amount),
+                    "line": line,
+                    "amount": bankfile.money(Decimal(fen) / 100),
+                    "expected": bankfile.money(Decimal(expected)),
                 }
             )
-        seen.add(line.item_id)
-    return items
+    if found:
+        problems.more += total_wrong - len(found)
+    if problems:
+        raise problems.error()
+    return staging
 
 
 def apply_result(*, content: bytes, actor: Actor) -> Applied:
     """Apply a bank result file all or nothing (SPEC D5); the same file twice changes
-    nothing and says so. Raises PaymentFileError with the reason for a refused file."""
+    nothing and says so. A refused file raises PaymentFileError listing every problem
+    (SPEC §14), and is recorded once (`RefusedBankFile`) with them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            return _apply_result(content=content, actor=actor)
+        except PaymentFileError as exc:
+            raise _record_refusal(content=content, refused=exc, actor=actor) from exc
+        finally:
+            _unstage()
+
+
+def _record_refusal(*, content: bytes, refused: PaymentFileError, actor: Actor) -> PaymentFileError:
+    """The refusal kept once per file content; the same file again shows what was recorded."""
     sha256 = hashlib.sha256(content).hexdigest()
+    number = refused.batch_number
+    row = RefusedBankFile.objects.filter(sha256=sha256).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = RefusedBankFile.objects.create(
+                    sha256=sha256,
+                    batch_number=number[:100],
+                    batch=DeductionBatch.objects.filter(number=number).first() if number else None,
+                    received_at=timezone.now(),
+                    errors=refused.errors,
+                    more=refused.more,
+                    actor=actor if getattr(actor, "pk", None) else None,
+                    actor_label=actor.get_username()
+                    if actor is not None and getattr(actor, "pk", None)
+                    else "system",
+                )
+        except IntegrityError:  # the same file refused at the same moment elsewhere
+            row = RefusedBankFile.objects.get(sha256=sha256)
+    error = PaymentFileError(errors=row.errors, more=row.more)
+    error.batch_number = row.batch_number
+    return error
+
+
+def _apply_result(*, content: bytes, actor: Actor) -> Applied:
+    sha256 = hashlib.sha256(content).hexdigest()
+    applied = BankFileRecord.objects.filter(sha256=sha256, kind=FileKind.RESULT).select_related(
+        "batch"
+    )
+    earlier = applied.first()
+    if earlier is not None:  # the common repeat, answered before reading the file
+        return Applied(batch=earlier.batch, debited=0, failed=0, already=True)
     result = bankfile.parse_result(content)
     with transaction.atomic():
         batch = DeductionBatch.objects.select_for_update().filter(number=result.batch_id).first()
-        earlier = BankFileRecord.objects.filter(sha256=sha256).select_related("batch").first()
+        # Asked again under the batch's lock: the same file applied at this moment elsewhere.
+        earlier = applied.first()
         if earlier is not None:
             return Applied(batch=earlier.batch, debited=0, failed=0, already=True)
-        items = _check(batch, result)
-        assert batch is not None
-        debited = [line for line in result.lines if line.code == bankfile.DEBITED]
-        failed = [line for line in result.lines if line.code != bankfile.DEBITED]
-        DeductionItem.objects.filter(pk__in=[line.item_id for line in debited]).update(
-            outcome=Outcome.DEBITED, bank_code=bankfile.DEBITED
-        )
-        changed = []
-        for line in failed:
-            item = items[line.item_id]
-            item.outcome = Outcome.FAILED
-            item.bank_code = line.code[:10]
-            item.bank_message = line.message[:100]
-            changed.append(item)
-        DeductionItem.objects.bulk_update(
-            changed, ["outcome", "bank_code", "bank_message"], batch_size=CHUNK
-        )
-        reason = _("deduction batch %(batch)s") % {"batch": batch.number}
-        debited_ids = [items[line.item_id].enrollment_id for line in debited]
-        crossed = _refund_crossed_debits(
-            items=[items[line.item_id] for line in debited], batch=batch
-        )
         try:
-            mark_paid_many(
-                enrollment_ids=[pk for pk in debited_ids if pk not in crossed],
-                actor=actor,
-                reason=reason,
-            )
-            mark_failed_many(
-                enrollment_ids=[items[line.item_id].enrollment_id for line in failed],
-                actor=actor,
-                reason=reason,
-            )
-        except EnrollmentError as exc:
-            # An enrollment that changed since the batch was built (for example revoked):
-            # the whole file waits for a person (SPEC D7 is a later step).
-            raise PaymentFileError(exc.message) from exc
+            staging = _check(batch, result)
+        except PaymentFileError as exc:
+            exc.batch_number = result.batch_id
+            raise
+        assert batch is not None
+        debited = result.codes.count(bankfile.DEBITED)
+        failed = len(result) - debited
+        del result
+        _lock_enrollments(batch)
+        _settle_items(batch=batch, staging=staging)
+        reason = (_("deduction batch %(batch)s") % {"batch": batch.number})[:200]
+        refunded = _refund_unpayable_debits(batch=batch)
+        movable = [State.AUTHORIZED, State.FAILED]
+        of_batch = DeductionItem.objects.filter(batch=batch)
+        mark_paid_many(
+            enrollment_ids=Enrollment.objects.filter(
+                state__in=movable,
+                pk__in=of_batch.filter(outcome=Outcome.DEBITED).values("enrollment"),
+            ),
+            actor=actor,
+            reason=reason,
+            locked=True,
+        )
+        # A failure of an enrollment revoked, lapsed or paid meanwhile changes nothing on it.
+        mark_failed_many(
+            enrollment_ids=Enrollment.objects.filter(
+                state__in=movable,
+                pk__in=of_batch.filter(outcome=Outcome.FAILED).values("enrollment"),
+            ),
+            actor=actor,
+            reason=reason,
+            locked=True,
+        )
+        # Items and enrollments are settled: what follows records the file. (The fund
+        # ledger's fee income of the batch belongs here, SPEC D9.)
+        stored = store_generated(
+            actor=actor,
+            content=content,
+            name=f"deduction-result-{batch.number}.txt",
+            unit_path=district().path,
+            kind=file_rules.CSV,
+        )
         batch.state = BatchState.SETTLED
         batch.save(update_fields=["state"])
         ledger.post_batch_income(batch=batch, actor=actor)
         try:
             with transaction.atomic():
                 BankFileRecord.objects.create(
-                    kind=FileKind.RESULT, sha256=sha256, batch=batch, received_at=timezone.now()
+                    kind=FileKind.RESULT,
+                    sha256=sha256,
+                    batch=batch,
+                    received_at=timezone.now(),
+                    file=stored.file,
                 )
         except IntegrityError as exc:
             raise PaymentFileError(
@@ -300,47 +509,97 @@ def apply_result(*, content: bytes, actor: Actor) -> Applied:
             target=batch,
             unit_path=district().path,
             summary=_("Result of batch %(batch)s: %(debited)s debited, %(failed)s failed")
-            % {"batch": batch.number, "debited": len(debited), "failed": len(failed)},
+            % {"batch": batch.number, "debited": debited, "failed": failed},
             data={
                 "batch": batch.number,
-                "debited": len(debited),
-                "failed": len(failed),
+                "debited": debited,
+                "failed": failed,
+                "refunded": refunded,
                 "sha256": sha256,
             },
         )
-    return Applied(batch=batch, debited=len(debited), failed=len(failed), already=False)
+    return Applied(batch=batch, debited=debited, failed=failed, already=False, refunded=refunded)
+
+
+def _lock_enrollments(batch: DeductionBatch) -> None:
+    """PostgreSQL: the batch's enrollments locked in id order, so a revocation or a
+    self-payment waits for the result (or the result for it) and the states read below
+    stay true until the commit. SQLite has one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH locked AS (SELECT e.id FROM {quote(Enrollment._meta.db_table)} e "  # noqa: S608
+            f"JOIN {quote(DeductionItem._meta.db_table)} d ON d.enrollment_id = e.id "
+            "WHERE d.batch_id = %s ORDER BY e.id FOR UPDATE OF e) SELECT count(*) FROM locked",
+            [batch.pk],
+        )
+
+
+def _settle_items(*, batch: DeductionBatch, staging: str) -> None:
+    """Each item's outcome from its line: two UPDATEs, not a million saves."""
+    items = connection.ops.quote_name(DeductionItem._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {items} SET outcome = %s, bank_code = %s "  # noqa: S608
+            f"WHERE batch_id = %s AND id IN (SELECT item_id FROM {staging} WHERE code = %s)",
+            [Outcome.DEBITED, bankfile.DEBITED, batch.pk, bankfile.DEBITED],
+        )
+        cursor.execute(
+            f"UPDATE {items} AS d SET outcome = %s, bank_code = SUBSTR(s.code, 1, 10), "  # noqa: S608
+            f"bank_message = SUBSTR(s.message, 1, 100) FROM {staging} AS s "
+            "WHERE d.id = s.item_id AND d.batch_id = %s AND s.code <> %s",
+            [Outcome.FAILED, batch.pk, bankfile.DEBITED],
+        )
+
+
+def _refund_unpayable_debits(*, batch: DeductionBatch) -> int:
+    """SPEC D7: a debited item whose enrollment is no longer waiting for the money keeps
+    its debit and gets a refund, and the enrollment keeps its state: paid meanwhile (a
+    self-payment crossing the batch), revoked or lapsed meanwhile (the member is not
+    enrolled, the money goes back). One INSERT … SELECT."""
+    quote = connection.ops.quote_name
+    number = {"batch": batch.number}
+    reasons = [
+        _("Debited by batch %(batch)s after a self-payment") % number,
+        _("Debited by batch %(batch)s of an enrollment already paid; to be refunded") % number,
+        _("Debited by batch %(batch)s after the enrollment was revoked; to be refunded") % number,
+        _("Debited by batch %(batch)s after the enrollment lapsed; to be refunded") % number,
+    ]
+    enrollments = quote(Enrollment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Refund._meta.db_table)} "  # noqa: S608
+            "(enrollment_id, amount, reason, source, deduction_item_id, created_at) "
+            "SELECT d.enrollment_id, d.amount, CASE "
+            f"WHEN e.state = %s AND EXISTS (SELECT 1 FROM {quote(SelfPayment._meta.db_table)} p "
+            "WHERE p.enrollment_id = e.id) THEN %s "
+            "WHEN e.state = %s THEN %s WHEN e.state = %s THEN %s ELSE %s END, %s, d.id, %s "
+            f"FROM {quote(DeductionItem._meta.db_table)} d "
+            f"JOIN {enrollments} e ON e.id = d.enrollment_id "
+            "WHERE d.batch_id = %s AND d.outcome = %s AND e.state NOT IN (%s, %s)",
+            [
+                State.PAID,
+                reasons[0][:200],
+                State.PAID,
+                reasons[1][:200],
+                State.REVOKED,
+                reasons[2][:200],
+                reasons[3][:200],
+                RefundSource.DEDUCTION,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                batch.pk,
+                Outcome.DEBITED,
+                State.AUTHORIZED,
+                State.FAILED,
+            ],
+        )
+        return cursor.rowcount
 
 
 class DuplicateTransaction(Exception):
     """The bank's transaction was already applied (SPEC D2): nothing changes."""
-
-
-def _refund_crossed_debits(*, items: list[DeductionItem], batch: DeductionBatch) -> set[int]:
-    """SPEC D7: a debited item whose enrollment was paid by a self-payment meanwhile keeps
-    its debit and gets a refund; returns those enrollments. An enrollment changed in any
-    other way (revoked, paid otherwise) still refuses the file."""
-    ids = [item.enrollment_id for item in items]
-    crossed = set(
-        Enrollment.objects.filter(pk__in=ids, state=State.PAID)
-        .filter(Exists(SelfPayment.objects.filter(enrollment=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-    now = timezone.now()
-    Refund.objects.bulk_create(
-        Refund(
-            enrollment_id=item.enrollment_id,
-            amount=item.amount,
-            reason=(_("Debited by batch %(batch)s after a self-payment") % {"batch": batch.number})[
-                :200
-            ],
-            source=RefundSource.DEDUCTION,
-            deduction_item=item,
-            created_at=now,
-        )
-        for item in items
-        if item.enrollment_id in crossed
-    )
-    return crossed
 
 
 def record_self_payment(

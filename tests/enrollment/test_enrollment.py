@@ -634,3 +634,38 @@ def test_e2_mark_paid_many_writes_each_change_and_audit_row_and_refuses_a_final_
         services.mark_paid_many(enrollment_ids=[lapsed.pk], actor=None)
     lapsed.refresh_from_db()
     assert lapsed.state == State.LAPSED
+
+
+@pytest.mark.django_db
+def test_e2_mark_failed_many_from_a_queryset_writes_the_rows_mark_failed_writes(people):
+    """Set-based moves (a deduction result at a million) write the same history and audit
+    rows as the one-by-one move."""
+    alone = sign(people.member).enrollment
+    services.mark_failed(enrollment=alone, actor=people.district_admin, reason="扣款批次A")
+    bulk = sign(people.other_member).enrollment
+    moved = services.mark_failed_many(
+        enrollment_ids=Enrollment.objects.filter(pk=bulk.pk),
+        actor=people.district_admin,
+        reason="扣款批次A",
+    )
+    assert moved == 1
+    rows = []
+    for enrollment in (alone, bulk):
+        change = enrollment.changes.get(to_state=State.FAILED)
+        event = AuditEvent.objects.get(action=Action.ENROLLMENT_STATE, object_id=str(enrollment.pk))
+        member = enrollment.member
+        assert event.summary == f"{member.name} {member.id_number_masked} 2022 authorized → failed"
+        rows.append(
+            (
+                change.from_state,
+                change.reason,
+                change.actor,
+                change.actor_label,
+                event.actor_user,
+                event.actor_label,
+                event.object_type,
+                event.unit_path == enrollment.unit_path,
+                event.data,
+            )
+        )
+    assert rows[0] == rows[1]

@@ -219,17 +219,6 @@ def test_d4_d5_commands(tree, tmp_path, capsys):
     assert state(enrollment) == State.PAID
 
 
-def test_d5_an_enrollment_changed_since_the_batch_refuses_the_file_with_a_reason(tree):
-    enrollment = signed(tree.hutang_union)
-    batch = create_batch(year=2022, actor=None)
-    Enrollment.objects.filter(pk=enrollment.pk).update(state=State.REVOKED)
-    with pytest.raises(PaymentFileError) as refused:
-        apply_result(content=result_file(batch), actor=None)
-    assert "已解约" in refused.value.message
-    assert DeductionItem.objects.get().outcome == Outcome.PENDING
-    assert not BankFileRecord.objects.filter(kind="result").exists()
-
-
 def test_s14_d6_a_code_the_policy_does_not_retry_goes_to_follow_up(tree, monkeypatch):
     from dataclasses import replace
 

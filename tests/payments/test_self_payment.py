@@ -160,15 +160,16 @@ def test_d7_a_self_payment_in_an_unsettled_batch_then_debited_is_one_paid_and_a_
     assert refund.amount == item.amount
 
 
-def test_d7_an_enrollment_paid_otherwise_meanwhile_still_refuses_the_file(tree):
-    from huzhu.payments.bankfile import PaymentFileError
-
+def test_d7_a_debit_of_an_enrollment_paid_otherwise_meanwhile_is_kept_and_refunded(tree):
     enrollment = signed(tree.hutang_union)
     batch = create_batch(year=2022, actor=None)
     enrollment_services.mark_paid(enrollment=enrollment, actor=None)
-    with pytest.raises(PaymentFileError):
-        apply_result(content=result_file(batch), actor=None)
-    assert not Refund.objects.exists()
+    applied = apply_result(content=result_file(batch), actor=None)
+    assert (applied.debited, applied.refunded) == (1, 1)
+    assert enrollment.changes.filter(to_state=State.PAID).count() == 1
+    refund = Refund.objects.get()
+    assert refund.source == RefundSource.DEDUCTION
+    assert "应退还" in refund.reason
 
 
 def test_d2_7a_the_simulated_banks_payment_notice_is_accepted_end_to_end(tree):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_deduction_jobs'),
+        ('payments', '0004_refused_and_stored_result_files'),
     ]
 
     operations = [
