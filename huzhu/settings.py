@@ -185,6 +185,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HUZHU_UPLOAD_MAX_BYTES = int(os.environ.get("HUZHU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # A bank's deduction result file: about 70 bytes an item, so a million items fit.
+# The bank's deduction file format (SPEC D4 by default; another bank, another class).
+HUZHU_BANK_FILE_FORMAT = os.environ.get(
+    "HUZHU_BANK_FILE_FORMAT", "huzhu.payments.bankfile.D4Format"
+)
 HUZHU_BANK_FILE_MAX_BYTES = int(os.environ.get("HUZHU_BANK_FILE_MAX_BYTES", str(128 * 1024 * 1024)))
 # The file store (huzhu.files): uploads and generated files by SHA-256, served only
 # through a view that checks the owning unit (SPEC S5). In the backup.

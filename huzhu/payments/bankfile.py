@@ -5,7 +5,10 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 ENCODING = "gbk"
@@ -229,3 +232,53 @@ def parse_result(content: bytes) -> ResultFile:
         error.batch_number = head[1]
         raise error
     return result
+
+
+class BankFileFormat(Protocol):
+    """A bank's deduction files: how a request is written and a result read. The default is
+    SPEC D4 (`D4Format`); another bank is another class named by HUZHU_BANK_FILE_FORMAT.
+    The result comes back as a `ResultFile`, which the rest of the system checks and applies
+    the same way whatever the bank."""
+
+    encoding: str
+
+    def request_header(self, *, batch_id: str, count: int, total: Decimal) -> bytes: ...
+
+    def request_lines(self, lines: Sequence[RequestLine]) -> bytes: ...
+
+    def parse_result(self, content: bytes) -> ResultFile: ...
+
+    def result_batch_id(self, content: bytes) -> str | None:
+        """The batch a result file names, read from its start only; None when the file does
+        not start as this bank's result file."""
+        ...
+
+
+class D4Format:
+    """SPEC D4: GBK, `|` separated, `H|batch|count|total` then one `D|…` line per item."""
+
+    def request_header(self, *, batch_id: str, count: int, total: Decimal) -> bytes:
+        return request_header(batch_id=batch_id, count=count, total=total)
+
+    def request_lines(self, lines: Sequence[RequestLine]) -> bytes:
+        return request_lines(lines)
+
+    encoding = ENCODING
+
+    def parse_result(self, content: bytes) -> ResultFile:
+        return parse_result(content)
+
+    def result_batch_id(self, content: bytes) -> str | None:
+        first = content[:200].split(b"\n", 1)[0].rstrip(b"\r")
+        try:
+            fields = first.decode(ENCODING).split("|")
+        except UnicodeDecodeError:
+            return None
+        if len(fields) != 4 or fields[0] != "H" or not fields[1]:
+            return None
+        return fields[1]
+
+
+def bank_file_format() -> BankFileFormat:
+    """The configured format (settings.HUZHU_BANK_FILE_FORMAT, a dotted class path)."""
+    return import_string(settings.HUZHU_BANK_FILE_FORMAT)()

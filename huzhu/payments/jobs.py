@@ -42,28 +42,16 @@ def start_apply(*, actor, batch: DeductionBatch, stored: StoredFile) -> Job:
     return job
 
 
-def header_batch(content: bytes) -> str | None:
-    """The batch number in a result file's header line, or None when the first line is not
-    a header of the bank's format (SPEC D4). Reads the first line only."""
-    first = content[:200].split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        fields = first.decode(bankfile.ENCODING).split("|")
-    except UnicodeDecodeError:
-        return None
-    if len(fields) != 4 or fields[0] != "H" or not fields[1]:
-        return None
-    return fields[1]
-
-
 def precheck(content: bytes, batch: DeductionBatch) -> str | None:
     """Why a result file handed in on `batch`'s page cannot be its result, before anything
     reads it in full: not the bank's header, UTF-8 rather than GBK (its Chinese would be read
     as other characters without any error), another batch's file, or a batch whose result
     is already applied. None when the file may go to `apply_result`."""
-    named = header_batch(content)
+    bank = bankfile.bank_file_format()
+    named = bank.result_batch_id(content)
     if named is None:
         return _("The file is not a bank result file: its first line must be H|batch|count|total.")
-    if not content.isascii():
+    if bank.encoding != "utf-8" and not content.isascii():
         try:
             codecs.getincrementaldecoder("utf-8")().decode(content, final=False)
         except UnicodeDecodeError:

@@ -117,7 +117,8 @@ def _insert_items(*, batch: DeductionBatch, found: QuerySet, fee) -> int:
 def _write_request_file(*, batch: DeductionBatch, count: int, total, handle: IO[bytes]) -> None:
     """The request file (SPEC D4) written in chunks: the rows come through a server-side
     cursor (chunks on SQLite) and their numbers are decrypted a chunk at a time."""
-    handle.write(bankfile.request_header(batch_id=batch.number, count=count, total=total))
+    bank = bankfile.bank_file_format()
+    handle.write(bank.request_header(batch_id=batch.number, count=count, total=total))
     rows = (
         DeductionItem.objects.filter(batch=batch)
         .order_by("seq")
@@ -135,7 +136,7 @@ def _write_request_file(*, batch: DeductionBatch, count: int, total, handle: IO[
         cards = crypto.decrypt_many([row[2] for row in chunk])
         ids = crypto.decrypt_many([row[4] for row in chunk])
         handle.write(
-            bankfile.request_lines(
+            bank.request_lines(
                 [
                     bankfile.RequestLine(
                         seq=seq, item_id=pk, card_no=card, name=name, id_no=id_no, amount=amount
@@ -437,7 +438,7 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
     earlier = applied.first()
     if earlier is not None:  # the common repeat, answered before reading the file
         return Applied(batch=earlier.batch, debited=0, failed=0, already=True)
-    result = bankfile.parse_result(content)
+    result = bankfile.bank_file_format().parse_result(content)
     with transaction.atomic():
         batch = DeductionBatch.objects.select_for_update().filter(number=result.batch_id).first()
         # Asked again under the batch's lock: the same file applied at this moment elsewhere.
