@@ -1,7 +1,9 @@
-"""Finance runs a collective deduction from the console (SPEC D3–D5, S3): builds 2022's batch,
-downloads the request file, hands in the simulated bank's answer with one failure, and reads
-each item's outcome on the settled batch."""
+"""Finance runs a collective deduction from the console (SPEC D3–D5, D8, S3): builds 2022's
+batch, downloads the request file, hands in the simulated bank's answer with one failure, and
+reads each item's outcome on the settled batch; 湖塘镇's admin then finds the failure on the
+feedback list, and the member, texted by the apply, reads it on a phone."""
 
+import datetime
 import re
 
 import pytest
@@ -11,10 +13,12 @@ from huzhu.accounts.roles import Role
 from huzhu.audit.actions import Action
 from huzhu.audit.models import AuditEvent
 from huzhu.bank.simulated_bank import answer_deduction_file
+from huzhu.enrollment import services as enrollment_services
 from huzhu.management.commands.totp import current_code
 from huzhu.members import crypto
+from huzhu.members.sms import OutboxSender
 from huzhu.payments.models import BatchState, DeductionBatch
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.test_job_page import run_worker
 from tests.browser.test_walkthrough import staff_sign_in
 from tests.conftest import make_user
@@ -23,12 +27,19 @@ from tests.payments.helpers import signed
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_d3_d4_d5_finance_builds_downloads_and_applies_a_batch(
-    new_page, live_server, tree, tmp_path
+def test_d3_d4_d5_d8_finance_applies_a_batch_and_the_town_and_the_member_see_the_failure(
+    new_page, live_server, tree, people, tmp_path
 ):
     finance = make_user("finance", Role.FINANCE, tree.district, second_factor=True)
     signed(tree.hutang_union, "张甲")
-    failing = signed(tree.hutang_union_b, "李乙")
+    failing = enrollment_services.sign(
+        member=people.member,  # 张三, 湖塘镇甲公司工会, phone 13812345678
+        year=2022,
+        channel="paper",
+        signed_on=datetime.date(2021, 11, 1),
+        source="console",
+        actor=None,
+    ).enrollment
     signed(tree.niutang_union, "王丙")
     page = new_page()
     staff_sign_in(page, live_server, "finance")
@@ -83,7 +94,7 @@ def test_d3_d4_d5_finance_builds_downloads_and_applies_a_batch(
     rows = page.locator("#items tbody tr")
     assert rows.count() == 1
     row = rows.first.inner_text()
-    assert "李乙" in row and "余额不足" in row and "湖塘镇乙公司工会" in row
+    assert "张三" in row and "余额不足" in row and "湖塘镇甲公司工会" in row
     assert card not in row
     screenshot(page, "console-finance-batch-failed-items-desktop")
 
@@ -93,3 +104,28 @@ def test_d3_d4_d5_finance_builds_downloads_and_applies_a_batch(
     screenshot(page, "console-finance-batches-settled-desktop")
     batch.refresh_from_db()
     assert batch.state == BatchState.SETTLED
+
+    # SPEC D8: the apply texted the member, and 湖塘镇's admin finds the failure with its reason.
+    texted = [text for phone, text in OutboxSender.outbox if phone == "13812345678"]
+    assert texted and "余额不足" in texted[-1]
+    town = new_page()
+    staff_sign_in(town, live_server, "hutang")
+    town.get_by_role("link", name="扣款反馈").first.click()
+    town.get_by_role("heading", name=re.compile("扣款反馈")).wait_for()
+    line = town.locator(f"#feedback-{failing.pk}").inner_text()
+    assert "张三" in line and "余额不足" in line and "下次批量扣款重试" in line
+    screenshot(town, "console-deduction-feedback-after-finance-desktop")
+
+    phone = new_page(PHONE, mobile=True)
+    phone.goto(f"{live_server.url}/m/login/")
+    phone.get_by_label("手机号码").fill("13812345678")
+    phone.get_by_role("button", name="获取验证码").click()
+    phone.get_by_text("若该手机号已登记").wait_for()
+    code = re.search(r"\d{6}", OutboxSender.outbox[-1][1]).group()
+    phone.get_by_label("验证码").fill(code)
+    phone.get_by_role("button", name="登录").click()
+    phone.get_by_text("我的参保").first.wait_for()
+    phone.goto(f"{live_server.url}/m/enrollments/")
+    shown = phone.locator(f"#enrollment-{failing.pk}").inner_text()
+    assert "扣款失败" in shown and "余额不足" in shown
+    screenshot(phone, "portal-deduction-failed-after-finance-phone")
