@@ -102,14 +102,22 @@ def ledger_reconcile(request):
     year = scheme_year(request.GET.get("year", "")[:10])
     checks = reconcile.batch_checks(year=year)
     page = Paginator(checks, 50).get_page(request.GET.get("page"))
+    read_files = request.GET.get("files") == "1"
+    if read_files:
+        # The bank's own files, read again from the store: this page's batches only.
+        for check in page:
+            check.read_bank_file()
     days = reconcile.day_checks()
     return render(
         request,
         "console/ledger/reconcile.html",
         {
             "page": page,
-            "query": urlencode({"year": year} if year else {}),
+            "query": urlencode(
+                {**({"year": year} if year else {}), **({"files": 1} if read_files else {})}
+            ),
             "year": year,
+            "read_files": read_files,
             "unbalanced_batches": sum(1 for check in checks if not check.balanced),
             "unbalanced_days": [day for day in days if not day.balanced],
             "balance": reconcile.balance(),

@@ -7,16 +7,21 @@ Corrections are new entries (never edits) and are shown apart, with their reason
 auditor sees both what was posted from the bank's records and what people changed."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from huzhu.dates import SCHEME_ZONE
+from huzhu.files.services import open_stored
 from huzhu.ledger.models import EntryKind, LedgerEntry
+from huzhu.payments import bankfile
 from huzhu.payments.models import (
+    BankFileRecord,
     BatchState,
     DeductionBatch,
     DeductionItem,
@@ -29,6 +34,42 @@ from huzhu.payments.models import (
 ZERO = Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class BankFigures:
+    """What the bank's stored result file says was debited, read again from the store."""
+
+    debited_count: int = 0
+    debited: Decimal = ZERO
+    problem: str = ""
+
+
+def bank_figures(batch: DeductionBatch) -> BankFigures | None:
+    """The debited count and amount of `batch`'s result file as kept in the file store
+    (checked against the hash it had when received), or None when no file was kept."""
+    record = (
+        BankFileRecord.objects.filter(batch=batch, kind=FileKind.RESULT)
+        .select_related("file")
+        .first()
+    )
+    if record is None or record.file is None:
+        return None
+    try:
+        with open_stored(record.file) as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        return BankFigures(problem=_("The bank's result file is missing from the file store."))
+    if hashlib.sha256(content).hexdigest() != record.sha256:
+        return BankFigures(
+            problem=_("The stored result file is not the file received: its hash differs.")
+        )
+    try:
+        result = bankfile.bank_file_format().parse_result(content)
+    except bankfile.PaymentFileError as exc:
+        return BankFigures(problem=exc.errors[0])
+    fen = [result.fen[n] for n, code in enumerate(result.codes) if code == bankfile.DEBITED]
+    return BankFigures(debited_count=len(fen), debited=Decimal(sum(fen)) / 100)
+
+
 @dataclass
 class BatchCheck:
     batch: DeductionBatch
@@ -38,6 +79,8 @@ class BatchCheck:
     failed: Decimal = ZERO
     booked: Decimal = ZERO
     corrections: Decimal = ZERO
+    # Read only when asked (the file of a million items takes seconds).
+    bank: BankFigures | None = None
 
     @property
     def requested(self) -> Decimal:
@@ -55,11 +98,25 @@ class BatchCheck:
         return self.booked == self.debited
 
     @property
+    def bank_balance(self) -> bool:
+        """The bank's own file says what the books say (True when it was not read)."""
+        if self.bank is None:
+            return True
+        return not self.bank.problem and (
+            self.bank.debited == self.booked and self.bank.debited_count == self.debited_count
+        )
+
+    @property
     def balanced(self) -> bool:
-        return self.items_balance and self.booked_balance
+        return self.items_balance and self.booked_balance and self.bank_balance
+
+    def read_bank_file(self) -> None:
+        self.bank = bank_figures(self.batch)
 
 
-def batch_checks(*, year: int | None = None, batches=None) -> list[BatchCheck]:
+def batch_checks(
+    *, year: int | None = None, batches=None, read_files: bool = False
+) -> list[BatchCheck]:
     """Settled batches, newest first, in three queries whatever their number."""
     if batches is None:
         batches = DeductionBatch.objects.filter(state=BatchState.SETTLED)
@@ -91,6 +148,9 @@ def batch_checks(*, year: int | None = None, batches=None) -> list[BatchCheck]:
         check = checks[row["deduction_batch_id"]]
         check.booked = row["booked"] or ZERO
         check.corrections = row["corrections"] or ZERO
+    if read_files:
+        for check in checks.values():
+            check.read_bank_file()
     return list(checks.values())
 
 

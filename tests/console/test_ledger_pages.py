@@ -125,3 +125,15 @@ def test_d9_the_entries_page_reads_in_a_constant_number_of_queries(client, tree,
         client.get(reverse("console:ledger"))
     assert LedgerEntry.objects.count() == 3
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_d9_the_reconciliation_page_reads_the_banks_files_when_asked(client, tree, finance):
+    settle(tree, ["赵一", "钱二"], failing=[1])
+    sign_in(client, finance)
+    plain = client.get(reverse("console:ledger_reconcile")).content.decode()
+    assert "银行回盘文件</th>" not in plain
+    read = client.get(reverse("console:ledger_reconcile") + "?files=1").content.decode()
+    cell = f"1 / {fee():.2f}</td>"  # one item of the fee: debited, failed, and the bank's file
+    assert plain.count(cell) == 2
+    assert "银行回盘文件</th>" in read and read.count(cell) == 3
+    assert "平衡：账目与银行记录一致" in read

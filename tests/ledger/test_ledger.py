@@ -298,3 +298,28 @@ def test_d9_the_app_role_of_the_deploy_guide_reads_and_appends_the_ledger_only(t
             "DELETE": False,
             "TRUNCATE": False,
         }
+
+
+def test_d9_s14_reconciliation_reads_the_banks_stored_file_again(tree):
+    from huzhu.files.services import path_of
+    from huzhu.payments.models import BankFileRecord
+
+    batch, _ = settled_batch(tree, failing=[1])
+    (check,) = reconcile.batch_checks(read_files=True)
+    assert check.bank is not None and not check.bank.problem
+    assert (check.bank.debited_count, check.bank.debited) == (2, 2 * fee())
+    assert check.balanced
+
+    # The kept file altered on disk: the hash no longer matches and the batch is flagged.
+    record = BankFileRecord.objects.get(batch=batch, kind="result")
+    stored = path_of(record.file.sha256)
+    stored.chmod(0o600)
+    stored.write_bytes(stored.read_bytes().replace(b"|1001|", b"|0000|"))
+    (check,) = reconcile.batch_checks(read_files=True)
+    assert "哈希" in check.bank.problem and not check.balanced
+    out = io.StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("ledger", "reconcile", "--files", "--json", stdout=out)
+    assert caught.value.returncode == 1
+    (row,) = json.loads(out.getvalue())["batches"]
+    assert "哈希" in row["bank_file"]["problem"]

@@ -1,5 +1,6 @@
 """huzhu ledger days [--from DATE] [--to DATE] [--json]     (SPEC D9: daily totals)
-huzhu ledger reconcile [--year Y] [--json]                   (per batch and per day)
+huzhu ledger reconcile [--year Y] [--files] [--json]         (per batch and per day;
+                                                             --files reads the bank's files again)
 huzhu ledger correct ENTRY --amount A --reason TEXT          (a correcting entry, audited)
 
 `reconcile` exits 1 when anything does not balance, so a scheduler can alert on it."""
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         days.add_argument("--json", action="store_true")
         checking = verbs.add_parser("reconcile", help="check the ledger against the bank files")
         checking.add_argument("--year")
+        checking.add_argument(
+            "--files", action="store_true", help="read each batch's stored result file again"
+        )
         checking.add_argument("--json", action="store_true")
         fixing = verbs.add_parser("correct", help="add a correcting entry")
         fixing.add_argument("entry", type=int)
@@ -72,7 +76,7 @@ class Command(BaseCommand):
             year = scheme_year(options["year"])
             if year is None:
                 raise CommandError(year_option_error("--year"), returncode=2)
-        self.reconcile(year, as_json=options["json"])
+        self.reconcile(year, as_json=options["json"], read_files=options["files"])
 
     def days(self, rows, *, as_json: bool) -> None:
         if as_json:
@@ -97,8 +101,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"{row.day}  {kinds}  {_('net')}{_money(row.net)}")
 
-    def reconcile(self, year: int | None, *, as_json: bool) -> None:
-        batches = reconcile.batch_checks(year=year)
+    def reconcile(self, year: int | None, *, as_json: bool, read_files: bool) -> None:
+        batches = reconcile.batch_checks(year=year, read_files=read_files)
         days = reconcile.day_checks()
         unbalanced = [b for b in batches if not b.balanced] + [d for d in days if not d.balanced]
         if as_json:
@@ -114,6 +118,15 @@ class Command(BaseCommand):
                                 "failed": _money(b.failed),
                                 "booked": _money(b.booked),
                                 "corrections": _money(b.corrections),
+                                "bank_file": (
+                                    None
+                                    if b.bank is None
+                                    else {
+                                        "debited_count": b.bank.debited_count,
+                                        "debited": _money(b.bank.debited),
+                                        "problem": b.bank.problem,
+                                    }
+                                ),
                                 "balanced": b.balanced,
                             }
                             for b in batches
@@ -137,6 +150,7 @@ class Command(BaseCommand):
                     f"{b.batch.number}  {_('requested')}{_money(b.requested)}  "
                     f"{_('debited')}{_money(b.debited)}  {_('failed')}{_money(b.failed)}  "
                     f"{_('booked')}{_money(b.booked)}  {mark}"
+                    + (f"  {b.bank.problem}" if b.bank is not None and b.bank.problem else "")
                 )
             for d in days:
                 if not d.balanced:
