@@ -323,3 +323,44 @@ def test_d9_s14_reconciliation_reads_the_banks_stored_file_again(tree):
     assert caught.value.returncode == 1
     (row,) = json.loads(out.getvalue())["batches"]
     assert "哈希" in row["bank_file"]["problem"]
+
+
+def test_d9_the_ledger_balances_after_all_of_it(tree, finance):
+    """Failures and retries up to the limit, a self-payment crossing a batch, a debit after a
+    revocation, a result applied twice, a tampered result refused, refunds made: every batch
+    and every day balances, and the fund holds what came in less what was paid back."""
+    from huzhu.enrollment import services as enrollment_services
+    from huzhu.payments.bankfile import PaymentFileError
+    from huzhu.payments.models import DeductionItem
+
+    poor = signed(tree.hutang_union, "赵一")  # fails every time
+    crossing = signed(tree.hutang_union, "钱二")  # also pays online while at the bank
+    leaving = signed(tree.hutang_union, "孙三")  # revokes while at the bank
+    fine = signed(tree.niutang_union, "李四")
+    first = create_batch(year=2022, actor=None)
+    pay_online(crossing, "T-CROSS")
+    enrollment_services.revoke(
+        member=leaving.member, year=2022, actor=None, source="console", reason="本人申请"
+    )
+    answer = result_file(first, {poor.pk: ("1001", "余额不足")})
+    tampered = result_file(first, header=f"H|{first.number}|4|999.00")
+    with pytest.raises(PaymentFileError):
+        apply_result(content=tampered, actor=None)
+    apply_result(content=answer, actor=None)
+    apply_result(content=answer, actor=None)  # the same file again: nothing changes
+    for _attempt in range(current_policies()[2022].max_attempts - 1):
+        retry = create_batch(year=2022, actor=None)
+        apply_result(content=result_file(retry, {poor.pk: ("1001", "余额不足")}), actor=None)
+    assert create_batch(year=2022, actor=None) is None  # the retry limit is reached
+    for refund in Refund.objects.all():
+        mark_refund_made(refund_id=refund.pk, actor=finance)
+
+    debited = DeductionItem.objects.filter(outcome="debited")
+    taken = sum((item.amount for item in debited), Decimal("0")) + fee()  # + the self-payment
+    paid_back = sum((r.amount for r in Refund.objects.all()), Decimal("0"))
+    assert paid_back == 2 * fee()  # the crossing debit and the debit after revocation
+    assert reconcile.balance() == taken - paid_back == 2 * fee()  # 钱二 and 李四, once each
+    assert all(check.balanced for check in reconcile.batch_checks(read_files=True))
+    assert all(day.balanced for day in reconcile.day_checks())
+    assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 2
+    assert fine.member.enrollments.get(year=2022).state == "paid"
