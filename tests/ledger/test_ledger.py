@@ -300,8 +300,10 @@ def test_d9_the_app_role_of_the_deploy_guide_reads_and_appends_the_ledger_only(t
         }
 
 
-def test_d9_s14_reconciliation_reads_the_banks_stored_file_again(tree):
+def test_d9_s14_reconciliation_reads_the_banks_stored_file_again(tree, settings, tmp_path):
     from huzhu.files.services import path_of
+
+    settings.HUZHU_FILES_DIR = tmp_path / "files"  # this test alters a kept file
     from huzhu.payments.models import BankFileRecord
 
     batch, _ = settled_batch(tree, failing=[1])
