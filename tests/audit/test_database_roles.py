@@ -27,6 +27,34 @@ def grants_sql() -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def deploy_guide_role(cursor) -> str:
+    """A role granted exactly what docs/deploy.md grants huzhu_app (gone with the test's
+    transaction)."""
+    app = f"huzhu_app_{uuid.uuid4().hex[:10]}"
+    cursor.execute(f"CREATE ROLE {app} NOLOGIN")
+    for statement in grants_sql():
+        cursor.execute(statement.replace("huzhu_app", app))
+    return app
+
+
+def table_privileges(cursor, role: str, table: str) -> dict[str, bool]:
+    cursor.execute(
+        "SELECT p, has_table_privilege(%s, %s, p) "
+        "FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p",
+        [role, table],
+    )
+    return dict(cursor.fetchall())
+
+
+READ_AND_APPEND = {
+    "SELECT": True,
+    "INSERT": True,
+    "UPDATE": False,
+    "DELETE": False,
+    "TRUNCATE": False,
+}
+
+
 def refused(sql: str) -> bool:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -40,24 +68,10 @@ def refused(sql: str) -> bool:
 def test_s3_the_app_role_of_the_deploy_guide_appends_but_cannot_erase_the_audit_log():
     if connection.vendor != "postgresql":
         pytest.skip("database roles are PostgreSQL's")
-    app = f"huzhu_app_{uuid.uuid4().hex[:10]}"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {app} NOLOGIN")
-        for statement in grants_sql():
-            cursor.execute(statement.replace("huzhu_app", app))
+        app = deploy_guide_role(cursor)
         # The grants themselves, apart from the triggers that refuse the same things.
-        cursor.execute(
-            "SELECT p, has_table_privilege(%s, 'audit_auditevent', p) "
-            "FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p",
-            [app],
-        )
-        assert dict(cursor.fetchall()) == {
-            "SELECT": True,
-            "INSERT": True,
-            "UPDATE": False,
-            "DELETE": False,
-            "TRUNCATE": False,
-        }
+        assert table_privileges(cursor, app, "audit_auditevent") == READ_AND_APPEND
         cursor.execute("SELECT has_table_privilege(%s, 'members_member', 'DELETE')", [app])
         assert cursor.fetchone() == (True,)
         unit = district()

@@ -12,7 +12,7 @@ from huzhu.members.sms import OutboxSender
 from huzhu.payments.feedback import notify_failures
 from huzhu.payments.services import apply_result, create_batch, request_content
 from tests.browser.conftest import PHONE, screenshot
-from tests.browser.test_walkthrough import staff_sign_in
+from tests.browser.test_walkthrough import member_sign_in, staff_sign_in
 from tests.payments.helpers import signed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,15 +56,7 @@ def test_d8_the_town_admin_and_the_member_on_a_phone_see_the_failure_and_what_to
     assert "湖塘镇甲公司工会" in page.locator("#feedback-counts").inner_text()
     screenshot(page, "console-deduction-feedback-desktop")
 
-    phone = new_page(PHONE, mobile=True)
-    phone.goto(f"{live_server.url}/m/login/")
-    phone.get_by_label("手机号码").fill("13812345678")
-    phone.get_by_role("button", name="获取验证码").click()
-    phone.get_by_text("若该手机号已登记").wait_for()
-    code = re.search(r"\d{6}", OutboxSender.outbox[-1][1]).group()
-    phone.get_by_label("验证码").fill(code)
-    phone.get_by_role("button", name="登录").click()
-    phone.get_by_text("我的参保").first.wait_for()
+    phone = member_sign_in(new_page, live_server, "13812345678")
     phone.goto(f"{live_server.url}/m/enrollments/")
     card_text = phone.locator(f"#enrollment-{poor.pk}").inner_text()
     assert "扣款失败" in card_text and "余额不足" in card_text

@@ -18,9 +18,9 @@ from huzhu.management.commands.totp import current_code
 from huzhu.members import crypto
 from huzhu.members.sms import OutboxSender
 from huzhu.payments.models import BatchState, DeductionBatch
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import screenshot
 from tests.browser.test_job_page import run_worker
-from tests.browser.test_walkthrough import staff_sign_in
+from tests.browser.test_walkthrough import member_sign_in, staff_sign_in
 from tests.conftest import make_user
 from tests.payments.helpers import signed
 
@@ -116,15 +116,7 @@ def test_d3_d4_d5_d8_finance_applies_a_batch_and_the_town_and_the_member_see_the
     assert "张三" in line and "余额不足" in line and "下次批量扣款重试" in line
     screenshot(town, "console-deduction-feedback-after-finance-desktop")
 
-    phone = new_page(PHONE, mobile=True)
-    phone.goto(f"{live_server.url}/m/login/")
-    phone.get_by_label("手机号码").fill("13812345678")
-    phone.get_by_role("button", name="获取验证码").click()
-    phone.get_by_text("若该手机号已登记").wait_for()
-    code = re.search(r"\d{6}", OutboxSender.outbox[-1][1]).group()
-    phone.get_by_label("验证码").fill(code)
-    phone.get_by_role("button", name="登录").click()
-    phone.get_by_text("我的参保").first.wait_for()
+    phone = member_sign_in(new_page, live_server, "13812345678")
     phone.goto(f"{live_server.url}/m/enrollments/")
     shown = phone.locator(f"#enrollment-{failing.pk}").inner_text()
     assert "扣款失败" in shown and "余额不足" in shown

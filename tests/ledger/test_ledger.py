@@ -4,7 +4,6 @@ corrected by new entries, and reconciled per batch and per day against the bank'
 import datetime
 import io
 import json
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -277,27 +276,17 @@ def test_d9_bad_command_input_exits_2(tree, args):
 
 
 def test_d9_the_app_role_of_the_deploy_guide_reads_and_appends_the_ledger_only(tree):
-    from tests.audit.test_database_roles import grants_sql
+    from tests.audit.test_database_roles import (
+        READ_AND_APPEND,
+        deploy_guide_role,
+        table_privileges,
+    )
 
     if connection.vendor != "postgresql":
         pytest.skip("database roles are PostgreSQL's")
-    app = f"huzhu_app_{uuid.uuid4().hex[:10]}"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE ROLE {app} NOLOGIN")
-        for statement in grants_sql():
-            cursor.execute(statement.replace("huzhu_app", app))
-        cursor.execute(
-            "SELECT p, has_table_privilege(%s, 'ledger_ledgerentry', p) "
-            "FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p",
-            [app],
-        )
-        assert dict(cursor.fetchall()) == {
-            "SELECT": True,
-            "INSERT": True,
-            "UPDATE": False,
-            "DELETE": False,
-            "TRUNCATE": False,
-        }
+        app = deploy_guide_role(cursor)
+        assert table_privileges(cursor, app, "ledger_ledgerentry") == READ_AND_APPEND
 
 
 def test_d9_s14_reconciliation_reads_the_banks_stored_file_again(tree, settings, tmp_path):
