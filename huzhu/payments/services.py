@@ -458,6 +458,9 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
         reason = (_("deduction batch %(batch)s") % {"batch": batch.number})[:200]
         refunded = _refund_unpayable_debits(batch=batch)
         movable = [State.AUTHORIZED, State.FAILED]
+        # Each enrollment gets its state-change row naming the batch; the audit trail of the
+        # act is the one DEDUCTION_RESULT event below, with the file's hash (docs/decisions.md,
+        # "One audit event for a deduction result").
         of_batch = DeductionItem.objects.filter(batch=batch)
         mark_paid_many(
             enrollment_ids=Enrollment.objects.filter(
@@ -467,6 +470,7 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
             actor=actor,
             reason=reason,
             locked=True,
+            audit_each=False,
         )
         # A failure of an enrollment revoked, lapsed or paid meanwhile changes nothing on it.
         mark_failed_many(
@@ -477,6 +481,7 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
             actor=actor,
             reason=reason,
             locked=True,
+            audit_each=False,
         )
         # Items and enrollments are settled: what follows records the file. (The fund
         # ledger's fee income of the batch belongs here, SPEC D9.)
