@@ -237,10 +237,24 @@ def apply(path: str) -> dict:
     clock.wrap(services, "mark_paid_many", "mark_paid_many (changes, audit, UPDATE)")
     clock.wrap(services, "mark_failed_many", "mark_failed_many")
     clock.wrap(services, "store_generated", "result file into the store")
+    from django.db import connection
+
+    statements: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            if took >= 0.5:
+                statements.append((round(took, 2), " ".join(sql.split())[:110]))
+
     with open(path, "rb") as handle:
         content = handle.read()
     started = time.perf_counter()
-    applied = services.apply_result(content=content, actor=None)
+    with connection.execute_wrapper(timed):
+        applied = services.apply_result(content=content, actor=None)
     seconds = time.perf_counter() - started
     again_started = time.perf_counter()
     again = services.apply_result(content=content, actor=None)
@@ -250,6 +264,7 @@ def apply(path: str) -> dict:
         "failed": applied.failed,
         "seconds": round(seconds, 2),
         "phases": {name: round(value, 2) for name, value in clock.seconds.items()},
+        "statements_of_half_a_second_or_more": statements,
         "same_file_again_seconds": round(time.perf_counter() - again_started, 2),
         "again_already": again.already,
         "peak_rss_mib": _peak_mib(),
