@@ -252,10 +252,20 @@ def apply(path: str) -> dict:
 
     with open(path, "rb") as handle:
         content = handle.read()
+
+    def wal_lsn() -> int | None:
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn() - '0/0'")
+            return int(cursor.fetchone()[0])
+
+    wal_before = wal_lsn()
     started = time.perf_counter()
     with connection.execute_wrapper(timed):
         applied = services.apply_result(content=content, actor=None)
     seconds = time.perf_counter() - started
+    wal_after = wal_lsn()
     again_started = time.perf_counter()
     again = services.apply_result(content=content, actor=None)
     return {
@@ -265,6 +275,9 @@ def apply(path: str) -> dict:
         "seconds": round(seconds, 2),
         "phases": {name: round(value, 2) for name, value in clock.seconds.items()},
         "statements_of_half_a_second_or_more": statements,
+        "wal_mib": None
+        if wal_before is None or wal_after is None
+        else round((wal_after - wal_before) / 2**20),
         "same_file_again_seconds": round(time.perf_counter() - again_started, 2),
         "again_already": again.already,
         "peak_rss_mib": _peak_mib(),
