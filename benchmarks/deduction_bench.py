@@ -4,7 +4,7 @@ a batch built with its bank file (`create_batch`), the simulated bank's answer w
 
     .venv/bin/python benchmarks/deduction_bench.py [--databases postgres sqlite]
         [--postgres-size 1000000] [--sqlite-size 100000]
-        [--pg-url postgres://postgres@127.0.0.1:5432/huzhu_dbench]
+        [--pg-url postgres://postgres@127.0.0.1:5432/huzhu_dbench] [--keep DIR | --reuse DIR]
 
 Each database gets a fresh data folder (PostgreSQL: the database is dropped and created
 again). Seeding, building, the bank's answer and applying each run in their own process, so
@@ -13,12 +13,18 @@ of the deduction: members in chunks (COPY on PostgreSQL, executemany on SQLite, 
 ID numbers really encrypted), then every member's enrollment and active online
 authorization with one INSERT … SELECT each. The steps' phases are timed by wrapping the
 services' functions. Not part of the test suite.
+
+Seeding a million takes minutes. `--keep DIR` keeps what the apply step starts from: DIR/<database>
+holds the data folder, and PostgreSQL's database is copied to `<name>_kept` (SQLite's file to
+`huzhu.sqlite3.kept`) after the bank's answer. `--reuse DIR` then restores that copy and runs
+only the apply step, so a change to `apply_result` is measured again in a minute.
 """
 
 import argparse
 import datetime
 import json
 import os
+import pathlib
 import resource
 import shutil
 import subprocess
@@ -231,11 +237,35 @@ def apply(path: str) -> dict:
     clock.wrap(services, "mark_paid_many", "mark_paid_many (changes, audit, UPDATE)")
     clock.wrap(services, "mark_failed_many", "mark_failed_many")
     clock.wrap(services, "store_generated", "result file into the store")
+    from django.db import connection
+
+    statements: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            if took >= 0.5:
+                statements.append((round(took, 2), " ".join(sql.split())[:110]))
+
     with open(path, "rb") as handle:
         content = handle.read()
+
+    def wal_lsn() -> int | None:
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn() - '0/0'")
+            return int(cursor.fetchone()[0])
+
+    wal_before = wal_lsn()
     started = time.perf_counter()
-    applied = services.apply_result(content=content, actor=None)
+    with connection.execute_wrapper(timed):
+        applied = services.apply_result(content=content, actor=None)
     seconds = time.perf_counter() - started
+    wal_after = wal_lsn()
     again_started = time.perf_counter()
     again = services.apply_result(content=content, actor=None)
     return {
@@ -244,28 +274,70 @@ def apply(path: str) -> dict:
         "failed": applied.failed,
         "seconds": round(seconds, 2),
         "phases": {name: round(value, 2) for name, value in clock.seconds.items()},
+        "statements_of_half_a_second_or_more": statements,
+        "wal_mib": None
+        if wal_before is None or wal_after is None
+        else round((wal_after - wal_before) / 2**20),
         "same_file_again_seconds": round(time.perf_counter() - again_started, 2),
         "again_already": again.already,
         "peak_rss_mib": _peak_mib(),
     }
 
 
+def _copy_pg(url: str, source: str, target: str) -> None:
+    """Database `target` made anew as a copy of `source` (both on `url`'s server)."""
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def _keep(database: str, data_dir: pathlib.Path, url: str) -> None:
+    """What the apply step starts from, kept for `--reuse`."""
+    if database == "postgres":
+        name = url.rsplit("/", 1)[1]
+        _copy_pg(url, name, f"{name}_kept")
+    else:
+        shutil.copyfile(data_dir / "huzhu.sqlite3", data_dir / "huzhu.sqlite3.kept")
+
+
+def _restore(database: str, data_dir: pathlib.Path, url: str) -> None:
+    if database == "postgres":
+        name = url.rsplit("/", 1)[1]
+        _copy_pg(url, f"{name}_kept", name)
+    else:
+        shutil.copyfile(data_dir / "huzhu.sqlite3.kept", data_dir / "huzhu.sqlite3")
+
+
 def measure(database: str, size: int, args) -> list[dict]:
-    data_dir, env = fresh_environment("huzhu-dbench-")
+    kept = args.keep or args.reuse
+    if kept:
+        data_dir = pathlib.Path(kept) / database
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _unused, env = fresh_environment("huzhu-dbench-")
+        shutil.rmtree(_unused)
+        env["HUZHU_DATA_DIR"] = str(data_dir)
+    else:
+        data_dir, env = fresh_environment("huzhu-dbench-")
+    if database == "postgres":
+        env["DATABASE_URL"] = args.pg_url
+    result_path = str(data_dir / "result.txt")
+    steps = [["seed", str(size)], ["create"], ["bank", result_path], ["apply", result_path]]
     try:
-        if database == "postgres":
-            recreate_pg(args.pg_url)
-            env["DATABASE_URL"] = args.pg_url
-        huzhu = str(BIN / "huzhu")
-        subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-        result_path = str(data_dir / "result.txt")
+        if args.reuse:
+            _restore(database, data_dir, args.pg_url)
+            steps = steps[-1:]
+        else:
+            if database == "postgres":
+                recreate_pg(args.pg_url)
+            huzhu = str(BIN / "huzhu")
+            subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
         figures = []
-        for step in (
-            ["seed", str(size)],
-            ["create"],
-            ["bank", result_path],
-            ["apply", result_path],
-        ):
+        for step in steps:
+            if step[0] == "apply" and args.keep:
+                _keep(database, data_dir, args.pg_url)
             load = os.getloadavg()[0]
             out = subprocess.run(
                 [sys.executable, __file__, *step],
@@ -281,7 +353,8 @@ def measure(database: str, size: int, args) -> list[dict]:
             figures.append(figure)
         return figures
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main() -> None:
@@ -302,6 +375,9 @@ def main() -> None:
     parser.add_argument("--postgres-size", type=int, default=1_000_000)
     parser.add_argument("--sqlite-size", type=int, default=100_000)
     parser.add_argument("--pg-url", default=os.environ.get("HUZHU_BENCH_PG", DEFAULT_PG))
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument("--keep", metavar="DIR", help="keep the seeded state for --reuse")
+    again.add_argument("--reuse", metavar="DIR", help="only apply again, from --keep's state")
     args = parser.parse_args()
     for database in args.databases:
         size = args.postgres_size if database == "postgres" else args.sqlite_size

@@ -312,15 +312,23 @@ def mark_paid_many(
     actor: Actor,
     reason: str = "",
     locked: bool = False,
+    audit_each: bool = True,
 ) -> int:
     """A batch deduction's successes in one go, set-based (a handful of statements whatever
     the number): every enrollment moves to `paid` with its state-change row and audit row, as
     `mark_paid` writes them one by one. One illegal transition refuses the whole batch.
     `enrollment_ids` may be a queryset: it then stays a subquery in the database.
     `locked`: the caller holds the rows' locks and chose only enrollments that may move
-    (a deduction result does), so neither is done again."""
+    (a deduction result does), so neither is done again. `audit_each=False`: no audit row
+    per enrollment, only the state-change rows; for the caller that records the whole act
+    in one audit event of its own (a deduction result, docs/decisions.md)."""
     return _move_many(
-        enrollment_ids=enrollment_ids, new=State.PAID, actor=actor, reason=reason, locked=locked
+        enrollment_ids=enrollment_ids,
+        new=State.PAID,
+        actor=actor,
+        reason=reason,
+        locked=locked,
+        audit_each=audit_each,
     )
 
 
@@ -330,10 +338,16 @@ def mark_failed_many(
     actor: Actor,
     reason: str = "",
     locked: bool = False,
+    audit_each: bool = True,
 ) -> int:
     """A batch deduction's failures in one go, as `mark_paid_many` (SPEC E2: failed)."""
     return _move_many(
-        enrollment_ids=enrollment_ids, new=State.FAILED, actor=actor, reason=reason, locked=locked
+        enrollment_ids=enrollment_ids,
+        new=State.FAILED,
+        actor=actor,
+        reason=reason,
+        locked=locked,
+        audit_each=audit_each,
     )
 
 
@@ -349,11 +363,12 @@ def _move_many(
     actor: Actor,
     reason: str,
     locked: bool = False,
+    audit_each: bool = True,
 ) -> int:
     """Lock the chosen enrollments, check every one may move, then three statements: the
-    state-change rows and the audit rows (INSERT … SELECT, the old state read from the row),
-    and the UPDATE. No row becomes a Python object, so a million cost what a thousand do per
-    row (benchmarks/deduction_bench.py)."""
+    state-change rows and the audit rows (INSERT … SELECT, the old state read from the row;
+    no audit rows when not `audit_each`), and the UPDATE. No row becomes a Python object, so
+    a million cost what a thousand do per row (benchmarks/deduction_bench.py)."""
     chosen = (
         enrollment_ids
         if isinstance(enrollment_ids, QuerySet)
@@ -395,27 +410,28 @@ def _move_many(
                 f"FROM {table} e WHERE e.id IN ({ids_sql})",
                 [new, reason[:200], user_id, label, now, *ids_params],
             )
-            cursor.execute(
-                f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-                "(at, actor_user_id, actor_label, action, object_type, object_id, unit_path, "
-                "summary, data) "
-                "SELECT %s, %s, %s, %s, %s, CAST(e.id AS VARCHAR(64)), e.unit_path, "
-                "SUBSTR(m.name || ' ' || m.id_number_masked || ' ' || CAST(e.year AS VARCHAR(8)) "
-                f"|| ' ' || e.state || %s, 1, 500), {data} "
-                f"FROM {table} e JOIN {member} m ON m.id = e.member_id "
-                f"WHERE e.id IN ({ids_sql})",
-                [
-                    now,
-                    user_id,
-                    label,
-                    Action.ENROLLMENT_STATE,
-                    Enrollment._meta.label_lower,
-                    f" → {new}",
-                    new,
-                    reason,
-                    *ids_params,
-                ],
-            )
+            if audit_each:
+                cursor.execute(
+                    f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+                    "(at, actor_user_id, actor_label, action, object_type, object_id, unit_path, "
+                    "summary, data) "
+                    "SELECT %s, %s, %s, %s, %s, CAST(e.id AS VARCHAR(64)), e.unit_path, "
+                    "SUBSTR(m.name || ' ' || m.id_number_masked || ' ' "
+                    f"|| CAST(e.year AS VARCHAR(8)) || ' ' || e.state || %s, 1, 500), {data} "
+                    f"FROM {table} e JOIN {member} m ON m.id = e.member_id "
+                    f"WHERE e.id IN ({ids_sql})",
+                    [
+                        now,
+                        user_id,
+                        label,
+                        Action.ENROLLMENT_STATE,
+                        Enrollment._meta.label_lower,
+                        f" → {new}",
+                        new,
+                        reason,
+                        *ids_params,
+                    ],
+                )
         return Enrollment.objects.filter(pk__in=chosen.order_by().values("pk")).update(
             state=new, updated_at=timezone.now()
         )

@@ -637,9 +637,10 @@ def test_e2_mark_paid_many_writes_each_change_and_audit_row_and_refuses_a_final_
 
 
 @pytest.mark.django_db
-def test_e2_mark_failed_many_from_a_queryset_writes_the_rows_mark_failed_writes(people):
-    """Set-based moves (a deduction result at a million) write the same history and audit
-    rows as the one-by-one move."""
+def test_e2_s3_mark_failed_many_writes_the_rows_mark_failed_writes_audit_rows_if_asked(people):
+    """Set-based moves write the same history and audit rows as the one-by-one move. With
+    `audit_each=False` (a deduction result, audited once for the batch by its caller) the
+    history row is the same and no audit row is written."""
     alone = sign(people.member).enrollment
     services.mark_failed(enrollment=alone, actor=people.district_admin, reason="扣款批次A")
     bulk = sign(people.other_member).enrollment
@@ -669,3 +670,19 @@ def test_e2_mark_failed_many_from_a_queryset_writes_the_rows_mark_failed_writes(
             )
         )
     assert rows[0] == rows[1]
+    quiet = sign(people.member, year=2021, on=IN_2021).enrollment
+    audit_rows = AuditEvent.objects.count()
+    assert (
+        services.mark_failed_many(
+            enrollment_ids=Enrollment.objects.filter(pk=quiet.pk),
+            actor=people.district_admin,
+            reason="扣款批次A",
+            audit_each=False,
+        )
+        == 1
+    )
+    change = quiet.changes.get(to_state=State.FAILED)
+    assert (change.from_state, change.reason, change.actor, change.actor_label) == rows[0][:4]
+    assert AuditEvent.objects.count() == audit_rows
+    quiet.refresh_from_db()
+    assert quiet.state == State.FAILED

@@ -202,3 +202,32 @@ def test_d7_stored_texts_are_chinese_when_the_command_runs_without_a_language(tr
     change = EnrollmentChange.objects.filter(enrollment=stays, to_state=State.PAID).get()
     assert change.reason.startswith("扣款批次")
     assert Enrollment.objects.get(pk=stays.pk).state == State.PAID
+
+
+def test_s3_e2_a_result_writes_one_audit_event_for_the_batch_and_one_change_per_enrollment(
+    tree, people
+):
+    """The collective deduction is one act, audited once with the file's hash (S3); each
+    enrollment it moves keeps its own history row naming the batch (E2)."""
+    from huzhu.audit.actions import Action
+    from huzhu.audit.models import AuditEvent
+
+    paid, failed = (signed(tree.hutang_union, name) for name in ("张甲", "李乙"))
+    batch = create_batch(year=2022, actor=None)
+    content = result_file(batch, failures={failed.pk: ("1001", "余额不足")})
+    before = AuditEvent.objects.count()
+
+    apply_result(content=content, actor=people.district_admin)
+
+    events = AuditEvent.objects.order_by("pk")[before:]
+    assert [event.action for event in events] == [Action.DEDUCTION_RESULT]
+    event = events[0]
+    assert event.actor_user == people.district_admin
+    assert event.data["batch"] == batch.number
+    assert (event.data["debited"], event.data["failed"]) == (1, 1)
+    assert event.data["sha256"] == BankFileRecord.objects.get(kind=FileKind.RESULT).sha256
+    for enrollment, new in ((paid, State.PAID), (failed, State.FAILED)):
+        change = EnrollmentChange.objects.get(enrollment=enrollment, to_state=new)
+        assert (change.from_state, change.actor) == (State.AUTHORIZED, people.district_admin)
+        assert batch.number in change.reason
+    assert EnrollmentChange.objects.filter(to_state__in=[State.PAID, State.FAILED]).count() == 2
