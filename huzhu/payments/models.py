@@ -45,7 +45,10 @@ class DeductionBatch(models.Model):
 
 
 class DeductionItem(models.Model):
-    batch = models.ForeignKey(DeductionBatch, on_delete=models.PROTECT, related_name="items")
+    # No index of its own: `deduction_item_seq` (batch, seq) serves every lookup by batch.
+    batch = models.ForeignKey(
+        DeductionBatch, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     enrollment = models.ForeignKey(
         "enrollment.Enrollment", on_delete=models.PROTECT, related_name="deductions"
     )
