@@ -6,9 +6,10 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -22,6 +23,9 @@ TIMESTAMP_HEADER = "X-Huzhu-Timestamp"
 SIGNATURE_HEADER = "X-Huzhu-Signature"
 TYPES = ("signing", "revocation", "payment")
 SCOPES = ("jiangsu", "other_province")
+# Yuan in ASCII digits with at most two places: no sign, exponent, spaces or other digits
+# (Decimal reads "３０" and "0.3e2" as 30, and "1e400" cannot be rounded to fen).
+AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 class Unauthorized(Exception):
@@ -127,16 +131,8 @@ def parse(body: bytes) -> Notice:
 def _amount(data: dict) -> Decimal:
     """SPEC §7a: the amount paid, yuan as a string with at most two places."""
     value = data.get("amount")
-    try:
-        amount = Decimal(value) if isinstance(value, str) else None
-    except InvalidOperation:
-        amount = None
-    if (
-        amount is None
-        or not amount.is_finite()
-        or amount <= 0
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
+    amount = Decimal(value) if isinstance(value, str) and AMOUNT.fullmatch(value) else None
+    if amount is None or amount <= 0:
         raise Invalid("amount", _('The amount must be yuan as text, such as "60.00".'))
     return amount.quantize(Decimal("0.01"))
 

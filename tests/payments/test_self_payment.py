@@ -260,3 +260,18 @@ def test_d2_one_transaction_under_two_notice_ids_at_once_is_applied_once(tree):
     assert SelfPayment.objects.count() == 1
     assert not Refund.objects.exists()
     assert state(enrollment) == State.PAID
+
+
+@pytest.mark.parametrize(
+    "amount", ["1e400", "1e30", "30.000", "３０", " 30", "0.3e2", "+30", "30."]
+)
+def test_7a_an_amount_not_written_as_yuan_with_two_places_is_422_naming_amount(tree, amount):
+    """SPEC §7a: `amount` is yuan as text with at most two places. An exponent too large to
+    round to fen gave a 500; "30.000", full-width digits or exponent notation were taken as 30."""
+    enrollment = signed(tree.hutang_union)
+    notice = payment(enrollment)
+    notice["amount"] = amount
+    status, answer = send(notice)
+    assert (status, answer["field"]) == (422, "amount")
+    assert state(enrollment) != State.PAID
+    assert not SelfPayment.objects.exists()
