@@ -275,3 +275,31 @@ def test_7a_an_amount_not_written_as_yuan_with_two_places_is_422_naming_amount(t
     assert (status, answer["field"]) == (422, "amount")
     assert state(enrollment) != State.PAID
     assert not SelfPayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", [b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 10_000 + b"1" + b"}" * 10_000]
+)
+def test_7a_a_signed_body_nested_too_deep_is_422_not_a_500(tree, body):
+    """SPEC §7a: a body that does not match the contract answers 422 naming the field; JSON
+    nested thousands deep (well within the 64 KiB limit) made the parser raise RecursionError."""
+    status, answer = simulated_bank.send(body, SECRET, client=Client(raise_request_exception=False))
+    assert (status, answer["field"]) == (422, "body")
+    assert not BankNotice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [("notice_id", "notice_id"), ("transaction_id", "transaction_id"), ("note", "body")],
+)
+def test_7a_a_nul_character_anywhere_in_a_notice_is_422(tree, where, field):
+    """SPEC §7a, §14: PostgreSQL cannot store U+0000 in text or jsonb, so a notice carrying
+    one (in an id, or in an extra key kept in the masked body) answered 500 there; SQLite
+    stored it. Both now refuse it naming the field."""
+    enrollment = signed(tree.hutang_union)
+    notice = payment(enrollment)
+    notice[where] = "T\x001"
+    status, answer = send(notice)
+    assert (status, answer["field"]) == (422, field)
+    assert not BankNotice.objects.exists()
+    assert state(enrollment) != State.PAID
