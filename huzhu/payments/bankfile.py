@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from huzhu.members.rules import mask_numbers_in_text
+
 ENCODING = "gbk"
 DEBITED = "0000"
 
@@ -210,6 +212,7 @@ def parse_result(content: bytes) -> ResultFile:
     seqs, item_ids, fen = result.seqs, result.item_ids, result.fen
     codes, messages = result.codes, result.messages
     interned: dict[str, str] = {}
+    masked: dict[str, str] = {}  # the bank's message as kept and shown: numbers masked (S2)
     cents: dict[str, int] = {}
     number = 1
     for row in rows:
@@ -240,7 +243,10 @@ def parse_result(content: bytes) -> ResultFile:
         fen.append(value)
         code, message = fields[5], fields[6]
         codes.append(interned.setdefault(code, code))
-        messages.append(interned.setdefault(message, message))
+        shown = masked.get(message)
+        if shown is None:
+            shown = masked.setdefault(message, mask_numbers_in_text(message))
+        messages.append(shown)
     lines = number - 1
     if count is not None and lines != count:
         problems.add(
