@@ -110,8 +110,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # synchronous=NORMAL loses no committed data on a crash of the application, only
     # (at worst) the last transactions on a power cut. Backups use SQLite's online copy,
     # which includes the log; restore moves the log aside with the database.
+    # A transaction takes the write lock when it begins (BEGIN IMMEDIATE): one that reads
+    # and then writes (a refund marked made, a ledger correction) cannot wait to upgrade a
+    # read lock, and two of them at once failed at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The file holds the second-factor seeds: owner-only, created so before SQLite opens it.

@@ -186,3 +186,63 @@ def test_s6_the_static_folder_is_owner_only_under_a_permissive_umask(tmp_path):
     os.chmod(data / "static", 0o777)  # as an older install left it
     subprocess.run(start, env=env, check=True, timeout=60)
     assert mode(data / "static") == 0o700
+
+
+READ_THEN_WRITE = """
+import threading
+import django
+django.setup()
+from django.db import connection, connections, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE probe (n integer)")
+connections.close_all()
+meet = threading.Barrier(2, timeout=2)
+outcomes = []
+
+def run():
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM probe")  # read first, as a service does
+                try:
+                    meet.wait()
+                except threading.BrokenBarrierError:
+                    pass  # the other one is waiting for this one's write lock
+                cursor.execute("INSERT INTO probe VALUES (1)")
+        outcomes.append("ok")
+    except Exception as exc:
+        outcomes.append(str(exc))
+    finally:
+        connections.close_all()
+
+threads = [threading.Thread(target=run) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(outcomes))
+"""
+
+
+def test_s14_two_read_then_write_transactions_on_sqlite_wait_instead_of_failing(tmp_path):
+    """SPEC §14 (no input gives a 500): two clicks on "refund made" or on a ledger correction
+    at once, each a transaction that reads and then writes, answered 500 "database is locked"
+    at once on SQLite (a deferred transaction cannot wait to upgrade its read to a write).
+    Transactions now take the write lock when they begin, and the second waits."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.getcwd(),
+        "HUZHU_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "huzhu.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", READ_THEN_WRITE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert out.strip() == "['ok', 'ok']"

@@ -6,9 +6,10 @@ import datetime
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -22,6 +23,10 @@ TIMESTAMP_HEADER = "X-Huzhu-Timestamp"
 SIGNATURE_HEADER = "X-Huzhu-Signature"
 TYPES = ("signing", "revocation", "payment")
 SCOPES = ("jiangsu", "other_province")
+KNOWN_FIELDS = ("notice_id", "type", "year", "occurred_at", "member", "amount", "transaction_id")
+# Yuan in ASCII digits with at most two places: no sign, exponent, spaces or other digits
+# (Decimal reads "３０" and "0.3e2" as 30, and "1e400" cannot be rounded to fen).
+AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 class Unauthorized(Exception):
@@ -75,14 +80,32 @@ def _text(data: dict, name: str, where: str, max_length: int = 100) -> str:
     return value.strip()
 
 
+def _refuse_nul(data: dict) -> None:
+    """U+0000 anywhere (PostgreSQL stores it neither in text nor in jsonb): Invalid naming
+    the top-level field that holds it, or `body`."""
+    for name, value in data.items():
+        stack = [name, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str) and "\x00" in item:
+                field = name if name in KNOWN_FIELDS and "\x00" not in name else "body"
+                raise Invalid(field, _("The text must not contain a NUL character."))
+
+
 def parse(body: bytes) -> Notice:
     """The body as a Notice, or Invalid naming the first field that does not match."""
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested deep
         raise Invalid("body", _("The body is not JSON in UTF-8.")) from None
     if not isinstance(data, dict):
         raise Invalid("body", _("The body must be a JSON object."))
+    _refuse_nul(data)
     notice_id = _text(data, "notice_id", "")
     kind = data.get("type")
     if kind not in TYPES:
@@ -127,16 +150,8 @@ def parse(body: bytes) -> Notice:
 def _amount(data: dict) -> Decimal:
     """SPEC §7a: the amount paid, yuan as a string with at most two places."""
     value = data.get("amount")
-    try:
-        amount = Decimal(value) if isinstance(value, str) else None
-    except InvalidOperation:
-        amount = None
-    if (
-        amount is None
-        or not amount.is_finite()
-        or amount <= 0
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
+    amount = Decimal(value) if isinstance(value, str) and AMOUNT.fullmatch(value) else None
+    if amount is None or amount <= 0:
         raise Invalid("amount", _('The amount must be yuan as text, such as "60.00".'))
     return amount.quantize(Decimal("0.01"))
 

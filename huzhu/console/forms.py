@@ -160,6 +160,9 @@ class LedgerCorrectionForm(forms.Form):
         help_text=_("Negative to take away, for example -30.00."),
     )
     reason = forms.CharField(label=_("Reason for the correction"), max_length=200)
+    # How many corrections of the entry the form showed: a second send of the same form
+    # (a double click) finds one more and is refused instead of recorded twice.
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_amount(self):
         try:

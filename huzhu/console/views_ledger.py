@@ -134,7 +134,7 @@ def ledger_correct(request, entry_pk: int):
         raise Http404
     if not roles.can_do_finance(request.user.role):
         raise PermissionDenied
-    form = LedgerCorrectionForm(request.POST or None)
+    form = LedgerCorrectionForm(request.POST or None, initial={"seen": entry.corrections.count()})
     if request.method == "POST" and form.is_valid():
         try:
             correct(
@@ -142,6 +142,7 @@ def ledger_correct(request, entry_pk: int):
                 amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
+                seen=form.cleaned_data["seen"],
             )
         except LedgerError as exc:
             form.add_error(None, exc.message)

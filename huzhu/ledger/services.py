@@ -102,18 +102,30 @@ def parse_amount(text: str) -> Decimal:
     return amount
 
 
-def correct(*, entry_id: int, amount: Decimal, reason: str, actor: Actor) -> LedgerEntry:
+def correct(
+    *, entry_id: int, amount: Decimal, reason: str, actor: Actor, seen: int | None = None
+) -> LedgerEntry:
     """A correcting entry: same kind and source as the entry it names, the amount that puts
-    it right (negative to take away), a reason required; audited."""
+    it right (negative to take away), a reason required; audited. `seen`: how many
+    corrections of the entry the person was shown; when there are more by now (the same
+    form sent twice), nothing is recorded."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise LedgerError(_("Give the reason for the correction."))
     with transaction.atomic():
-        entry = LedgerEntry.objects.filter(pk=entry_id).first()
+        entry = LedgerEntry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is None:
             raise LedgerError(_("There is no ledger entry %(id)s.") % {"id": entry_id})
         if entry.corrects_id is not None:
             raise LedgerError(_("Correct the original entry, not a correction."))
+        if seen is not None and entry.corrections.count() != seen:
+            raise LedgerError(
+                _(
+                    "A new correction of this entry was recorded since this form was opened "
+                    "(the form sent twice?). Nothing was recorded: check the corrections "
+                    "listed above before adding another."
+                )
+            )
         correction = _post(
             actor=actor,
             booked_on=scheme_today(),

@@ -218,6 +218,24 @@ def mask_card(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+_LONG_NUMBER = re.compile(r"[0-9]{11,}[Xx]?")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """SPEC S2 for free text from outside (a bank's message): every run of 11 or more
+    digits masked as a phone (11), an ID number (15 or 18) or a card (any other length)."""
+
+    def masked(found: re.Match) -> str:
+        value = found.group()
+        if len(value) == 11:
+            return mask_phone(value)
+        if len(value) in (15, 18):
+            return mask_id_number(value)
+        return mask_card(value)
+
+    return _LONG_NUMBER.sub(masked, text) if any(c.isdigit() for c in text) else text
+
+
 # --- what a staff search box holds (SPEC S2) --------------------------------------------
 
 

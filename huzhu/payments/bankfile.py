@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from huzhu.members.rules import mask_numbers_in_text
+
 ENCODING = "gbk"
 DEBITED = "0000"
 
@@ -148,6 +150,11 @@ class Problems:
         self.kept: list[str] = []
         self.more = 0
 
+    @property
+    def full(self) -> bool:
+        """Further problems are only counted: their message need not be written."""
+        return len(self.kept) >= MAX_ERRORS
+
     def add(self, message: str) -> None:
         if len(self.kept) < MAX_ERRORS:
             self.kept.append(message)
@@ -161,19 +168,34 @@ class Problems:
         return PaymentFileError(errors=self.kept, more=self.more)
 
 
+def _rows(text: str, end: int) -> Iterator[str]:
+    """text[:end] line by line, without a copy of it or a list of its lines."""
+    start = 0
+    while True:
+        stop = text.find("\n", start, end)
+        if stop < 0:
+            yield text[start:end]
+            return
+        yield text[start:stop]
+        start = stop + 1
+
+
 def parse_result(content: bytes) -> ResultFile:
     """The result file, or PaymentFileError listing every line off the format (D4)."""
     try:
         text = content.decode(ENCODING)
     except UnicodeDecodeError as exc:
         raise PaymentFileError(_("The result file is not GBK text.")) from exc
-    rows = text.split("\n")
-    del text
-    while rows and rows[-1].strip() == "":
-        rows.pop()
-    if not rows:
+    # Lines are read one at a time: a file within the size limit can hold tens of millions
+    # of tiny lines, and a list of them would take many times the file's size.
+    # Trailing blank lines do not count (str.strip's whitespace); the last line is kept whole.
+    end = len(text.rstrip())
+    if not end:
         raise PaymentFileError(_("The result file is empty."))
-    head = rows[0].rstrip("\r").split("|")
+    stop = text.find("\n", end)
+    end = stop if stop >= 0 else len(text)
+    rows = _rows(text, end)
+    head = next(rows).rstrip("\r").split("|")
     if len(head) != 4 or head[0] != "H" or not head[1]:
         raise _refuse(1, _("the header must be H|batch|count|total."))
     problems = Problems()
@@ -190,10 +212,16 @@ def parse_result(content: bytes) -> ResultFile:
     seqs, item_ids, fen = result.seqs, result.item_ids, result.fen
     codes, messages = result.codes, result.messages
     interned: dict[str, str] = {}
+    masked: dict[str, str] = {}  # the bank's message as kept and shown: numbers masked (S2)
     cents: dict[str, int] = {}
-    for number in range(2, len(rows) + 1):
-        fields = rows[number - 1].rstrip("\r").split("|")
+    number = 1
+    for row in rows:
+        number += 1
+        fields = row.rstrip("\r").split("|")
         if len(fields) != 7 or fields[0] != "D":
+            if problems.full:
+                problems.more += 1
+                continue
             problems.add(
                 _refuse(number, _("a line must be D|seq|item|card|amount|code|message.")).message
             )
@@ -215,9 +243,11 @@ def parse_result(content: bytes) -> ResultFile:
         fen.append(value)
         code, message = fields[5], fields[6]
         codes.append(interned.setdefault(code, code))
-        messages.append(interned.setdefault(message, message))
-    lines = len(rows) - 1
-    del rows
+        shown = masked.get(message)
+        if shown is None:
+            shown = masked.setdefault(message, mask_numbers_in_text(message))
+        messages.append(shown)
+    lines = number - 1
     if count is not None and lines != count:
         problems.add(
             _("The header counts %(count)s items but the file has %(lines)s.")

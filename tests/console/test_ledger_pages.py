@@ -137,3 +137,20 @@ def test_d9_the_reconciliation_page_reads_the_banks_files_when_asked(client, tre
     assert plain.count(cell) == 2
     assert "银行回盘文件</th>" in read and read.count(cell) == 3
     assert "平衡：账目与银行记录一致" in read
+
+
+def test_d9_the_same_correction_form_sent_twice_records_one_entry(client, tree, finance):
+    """SPEC D9: a double click (or the back button and a second send) on a correction
+    recorded it twice, and the ledger was off by the amount again. The form names the
+    corrections it was shown; a second send finds one more and is refused, saying why."""
+    settle(tree, ["赵一"])
+    entry = LedgerEntry.objects.get()
+    sign_in(client, finance)
+    url = reverse("console:ledger_correct", args=[entry.pk])
+    form = client.get(url).context["form"]
+    sent = {"amount": "-10.00", "reason": "银行退回一笔", "seen": form["seen"].value()}
+    assert client.post(url, sent).status_code == 302
+    again = client.post(url, sent)
+    assert again.status_code == 200
+    assert "已有新的更正" in again.content.decode()
+    assert LedgerEntry.objects.filter(corrects=entry).count() == 1

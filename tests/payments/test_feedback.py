@@ -421,3 +421,23 @@ def test_d8_finance_starts_the_notice_job_from_the_feedback_page(client, tree, f
     again = client.post(reverse("console:deduction_failure_notices"))
     assert again["Location"] == response["Location"]
     assert Job.objects.filter(kind=kinds.PAYMENTS_NOTIFY_FAILURES).count() == 1
+
+
+def test_d8_s2_a_full_number_in_the_banks_message_is_masked_everywhere_it_is_shown(tree, people):
+    """SPEC D8, S2: the bank's message is free text shown on the feedback list, its
+    workbook, the batch page, the portal and in the SMS. A bank writing the card or ID
+    number into it ("卡号…不存在") put full numbers in front of a town's admin and into a
+    text message; long digit runs are masked when the result file is read."""
+    enrollment = signed(tree.hutang_union, "张甲")
+    member = enrollment.member
+    card = crypto.decrypt(member.union_card_encrypted)
+    id_number = crypto.decrypt(member.id_number_encrypted)
+    batch = run_batch({enrollment: ("1004", f"卡号{card}不存在，证件{id_number}")})
+    notify_failures(batch)
+
+    stored = DeductionItem.objects.get(enrollment=enrollment).bank_message
+    (row,) = rows_by_name(people.hutang_admin).values()
+    _to, text = OutboxSender.outbox[0]
+    for shown in (stored, text, str(row.__dict__)):
+        assert card not in shown and id_number not in shown
+    assert stored.startswith("卡号" + card[:4]) and card[-4:] in stored

@@ -231,3 +231,25 @@ def test_s3_e2_a_result_writes_one_audit_event_for_the_batch_and_one_change_per_
         assert (change.from_state, change.actor) == (State.AUTHORIZED, people.district_admin)
         assert batch.number in change.reason
     assert EnrollmentChange.objects.filter(to_state__in=[State.PAID, State.FAILED]).count() == 2
+
+
+def test_d5_s14_a_file_of_many_tiny_lines_is_refused_without_a_copy_per_line(monkeypatch):
+    """SPEC D5, §14 (no input gives a 500, the machine's memory included): a file within the
+    size limit can hold tens of millions of three-byte lines; it was split into one string
+    per line (about 20 times the file's size in memory, and 18 µs of translation a line)
+    before the first check. The problems are still counted, every line of them."""
+    import tracemalloc
+
+    monkeypatch.setattr(bankfile, "MAX_ERRORS", 5)
+    lines = 300_000
+    content = b"H|B1|1|30.00\n" + b"ab\n" * lines
+    tracemalloc.start()
+    try:
+        with pytest.raises(PaymentFileError) as refused:
+            bankfile.parse_result(content)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(refused.value.errors) == 5
+    assert refused.value.more == lines - 5 + 1  # and the count differs from the header's
+    assert peak < 4 * len(content)

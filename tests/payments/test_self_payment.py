@@ -260,3 +260,46 @@ def test_d2_one_transaction_under_two_notice_ids_at_once_is_applied_once(tree):
     assert SelfPayment.objects.count() == 1
     assert not Refund.objects.exists()
     assert state(enrollment) == State.PAID
+
+
+@pytest.mark.parametrize(
+    "amount", ["1e400", "1e30", "30.000", "３０", " 30", "0.3e2", "+30", "30."]
+)
+def test_7a_an_amount_not_written_as_yuan_with_two_places_is_422_naming_amount(tree, amount):
+    """SPEC §7a: `amount` is yuan as text with at most two places. An exponent too large to
+    round to fen gave a 500; "30.000", full-width digits or exponent notation were taken as 30."""
+    enrollment = signed(tree.hutang_union)
+    notice = payment(enrollment)
+    notice["amount"] = amount
+    status, answer = send(notice)
+    assert (status, answer["field"]) == (422, "amount")
+    assert state(enrollment) != State.PAID
+    assert not SelfPayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", [b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 10_000 + b"1" + b"}" * 10_000]
+)
+def test_7a_a_signed_body_nested_too_deep_is_422_not_a_500(tree, body):
+    """SPEC §7a: a body that does not match the contract answers 422 naming the field; JSON
+    nested thousands deep (well within the 64 KiB limit) made the parser raise RecursionError."""
+    status, answer = simulated_bank.send(body, SECRET, client=Client(raise_request_exception=False))
+    assert (status, answer["field"]) == (422, "body")
+    assert not BankNotice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [("notice_id", "notice_id"), ("transaction_id", "transaction_id"), ("note", "body")],
+)
+def test_7a_a_nul_character_anywhere_in_a_notice_is_422(tree, where, field):
+    """SPEC §7a, §14: PostgreSQL cannot store U+0000 in text or jsonb, so a notice carrying
+    one (in an id, or in an extra key kept in the masked body) answered 500 there; SQLite
+    stored it. Both now refuse it naming the field."""
+    enrollment = signed(tree.hutang_union)
+    notice = payment(enrollment)
+    notice[where] = "T\x001"
+    status, answer = send(notice)
+    assert (status, answer["field"]) == (422, field)
+    assert not BankNotice.objects.exists()
+    assert state(enrollment) != State.PAID
