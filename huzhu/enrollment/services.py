@@ -351,7 +351,9 @@ def mark_failed_many(
     )
 
 
-def mark_lapsed_many(*, enrollment_ids: list[int], actor: Actor, reason: str = "") -> int:
+def mark_lapsed_many(
+    *, enrollment_ids: "list[int] | QuerySet[Enrollment]", actor: Actor, reason: str = ""
+) -> int:
     """Unpaid enrollments past the payment deadline, in one go (SPEC E2: lapsed)."""
     return _move_many(enrollment_ids=enrollment_ids, new=State.LAPSED, actor=actor, reason=reason)
 

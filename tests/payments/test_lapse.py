@@ -99,3 +99,26 @@ def test_e2_the_lapse_command_refuses_a_bad_year_with_exit_2(tree, year):
     with pytest.raises(CommandError) as caught:
         call_command("enrollment", "lapse", "--year", year, stdout=io.StringIO())
     assert caught.value.returncode == 2
+
+
+def test_e2_an_enrollment_paid_after_the_count_is_left_paid_not_an_error(tree, monkeypatch):
+    from huzhu.enrollment import services as enrollment_services
+    from huzhu.payments import lapse
+
+    stays = signed(tree.hutang_union, "赵一")
+    paid_meanwhile = signed(tree.hutang_union, "钱二")
+    listed = lapse.unpaid
+
+    def unpaid_then_paid(year):
+        # The first call lists both; a payment lands before the lapse takes its locks.
+        if not getattr(unpaid_then_paid, "called", False):
+            unpaid_then_paid.called = True
+            found = list(listed(year).values_list("pk", flat=True))
+            enrollment_services.mark_paid(enrollment=paid_meanwhile, actor=None)
+            return listed(year).model.objects.filter(pk__in=found)
+        return listed(year)
+
+    monkeypatch.setattr(lapse, "unpaid", unpaid_then_paid)
+    result = lapse_unpaid(year=2022, actor=None, today=AFTER)
+    assert result.lapsed == 1
+    assert (state(stays), state(paid_meanwhile)) == (State.LAPSED, State.PAID)
