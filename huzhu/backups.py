@@ -154,6 +154,9 @@ def write_backup(target: Path) -> str | None:
     with tempfile.TemporaryDirectory() as scratch:
         database = None
         if connection.vendor == "sqlite":
+            # Inside a transaction the connection holds the write lock (transactions begin
+            # IMMEDIATE), and the online copy would wait for it for ever.
+            assert not connection.in_atomic_block, "a backup runs outside any transaction"
             copy = Path(scratch) / SQLITE_NAME
             # sqlite3's online backup: a consistent copy even while the site is running.
             connection.ensure_connection()

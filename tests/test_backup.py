@@ -303,7 +303,10 @@ def test_s2_restore_opens_members_of_a_retired_field_key(tmp_path):
     assert "密钥属于另一套系统" in refusal(without, tmp_path)
 
 
-@pytest.mark.django_db
+# The backup copies the database from its own connection, outside any transaction: on SQLite a
+# transaction begins by taking the write lock (settings), and the online copy of a database
+# its own connection is writing waits for ever. Hence transaction=True here.
+@pytest.mark.django_db(transaction=True)
 def test_s2_backup_holds_the_retired_field_keys_when_there_are_some(tmp_path, settings):
     settings.KEYS_DIR = tmp_path / "keys"
     settings.KEYS_DIR.mkdir()
@@ -374,7 +377,7 @@ def test_s6_postgresql_backup_restores_into_an_empty_database(tmp_path):
             cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_s6_backup_holds_only_the_key_files_and_is_audited(tmp_path):
     from huzhu.audit.models import AuditEvent
 
