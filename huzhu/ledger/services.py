@@ -39,9 +39,11 @@ def _post(*, actor: Actor, booked_on: datetime.date, **fields) -> LedgerEntry:
     )
 
 
-def post_batch_income(*, batch: DeductionBatch, actor: Actor) -> LedgerEntry | None:
-    """The fee income of a settled batch: one entry for all its debited items, booked the
-    day the result was applied. None when the bank debited nothing."""
+def post_batch_income(
+    *, batch: DeductionBatch, actor: Actor, booked_on: datetime.date
+) -> LedgerEntry | None:
+    """The fee income of a settled batch: one entry for all its debited items, booked on
+    `booked_on`, the day its result file was recorded. None when the bank debited nothing."""
     figures = DeductionItem.objects.filter(batch=batch, outcome=Outcome.DEBITED).aggregate(
         n=Count("pk"), total=Sum("amount")
     )
@@ -49,7 +51,7 @@ def post_batch_income(*, batch: DeductionBatch, actor: Actor) -> LedgerEntry | N
         return None
     return _post(
         actor=actor,
-        booked_on=scheme_today(),
+        booked_on=booked_on,
         kind=EntryKind.FEE_INCOME,
         amount=figures["total"],
         count=figures["n"],

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.dates import scheme_date
 from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.enrollment.services import mark_failed_many, mark_paid, mark_paid_many
 from huzhu.files import rules as file_rules
@@ -468,29 +469,24 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
         # act is the one DEDUCTION_RESULT event below, with the file's hash (docs/decisions.md,
         # "One audit event for a deduction result").
         of_batch = DeductionItem.objects.filter(batch=batch)
-        mark_paid_many(
-            enrollment_ids=Enrollment.objects.filter(
-                state__in=movable,
-                pk__in=of_batch.filter(outcome=Outcome.DEBITED).values("enrollment"),
-            ),
-            actor=actor,
-            reason=reason,
-            locked=True,
-            audit_each=False,
-        )
-        # A failure of an enrollment revoked, lapsed or paid meanwhile changes nothing on it.
-        mark_failed_many(
-            enrollment_ids=Enrollment.objects.filter(
-                state__in=movable,
-                pk__in=of_batch.filter(outcome=Outcome.FAILED).values("enrollment"),
-            ),
-            actor=actor,
-            reason=reason,
-            locked=True,
-            audit_each=False,
-        )
-        # Items and enrollments are settled: what follows records the file. (The fund
-        # ledger's fee income of the batch belongs here, SPEC D9.)
+        # An enrollment revoked, lapsed or paid meanwhile is not movable: a debit of it was
+        # refunded above, a failure of it changes nothing on it.
+        for outcome, move in (
+            (Outcome.DEBITED, mark_paid_many),
+            (Outcome.FAILED, mark_failed_many),
+        ):
+            move(
+                enrollment_ids=Enrollment.objects.filter(
+                    state__in=movable,
+                    pk__in=of_batch.filter(outcome=outcome).values("enrollment"),
+                ),
+                actor=actor,
+                reason=reason,
+                locked=True,
+                audit_each=False,
+            )
+        # Items and enrollments are settled: what follows records the file and books the
+        # fee income (SPEC D9) on the day the file is recorded.
         stored = store_generated(
             actor=actor,
             content=content,
@@ -500,10 +496,9 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
         )
         batch.state = BatchState.SETTLED
         batch.save(update_fields=["state"])
-        ledger.post_batch_income(batch=batch, actor=actor)
         try:
             with transaction.atomic():
-                BankFileRecord.objects.create(
+                record = BankFileRecord.objects.create(
                     kind=FileKind.RESULT,
                     sha256=sha256,
                     batch=batch,
@@ -514,6 +509,10 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
             raise PaymentFileError(
                 _("This file was already recorded as another bank file.")
             ) from exc
+        # Booked on the day the file is recorded, the day reconciliation reads for it.
+        ledger.post_batch_income(
+            batch=batch, actor=actor, booked_on=scheme_date(record.received_at)
+        )
         record_event(
             action=Action.DEDUCTION_RESULT,
             actor=actor,
