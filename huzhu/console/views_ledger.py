@@ -4,7 +4,6 @@ reconciliation; finance and the district correct an entry by a new one, auditors
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404
@@ -127,13 +126,11 @@ def ledger_reconcile(request):
 
 @require_http_methods(["GET", "POST"])
 @staff_view
-@require(roles.can_read_finance)
+@require(roles.can_do_finance)
 def ledger_correct(request, entry_pk: int):
     entry = LedgerEntry.objects.filter(pk=entry_pk, corrects__isnull=True).first()
     if entry is None:
         raise Http404
-    if not roles.can_do_finance(request.user.role):
-        raise PermissionDenied
     form = LedgerCorrectionForm(request.POST or None, initial={"seen": entry.corrections.count()})
     if request.method == "POST" and form.is_valid():
         try:
