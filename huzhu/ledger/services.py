@@ -15,6 +15,7 @@ from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
 from huzhu.dates import scheme_date, scheme_today
 from huzhu.ledger.models import EntryKind, LedgerEntry
+from huzhu.money import format_yuan
 from huzhu.org.services import district
 from huzhu.payments.models import DeductionBatch, DeductionItem, Outcome, Refund, SelfPayment
 
@@ -148,7 +149,7 @@ def correct(
             target=correction,
             unit_path=district().path,
             summary=_("Ledger entry %(id)s corrected by %(amount)s yuan: %(reason)s")
-            % {"id": entry.pk, "amount": f"{amount:.2f}", "reason": reason[:200]},
-            data={"corrects": entry.pk, "amount": f"{amount:.2f}", "reason": reason[:200]},
+            % {"id": entry.pk, "amount": format_yuan(amount), "reason": reason[:200]},
+            data={"corrects": entry.pk, "amount": format_yuan(amount), "reason": reason[:200]},
         )
     return correction

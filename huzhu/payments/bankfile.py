@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from huzhu.members.rules import mask_numbers_in_text
+from huzhu.money import format_yuan as money
 
 ENCODING = "gbk"
 DEBITED = "0000"
@@ -86,10 +87,6 @@ class ResultFile:
                 code=self.codes[n],
                 message=self.messages[n],
             )
-
-
-def money(amount: Decimal) -> str:
-    return f"{amount.quantize(Decimal('0.01'))}"
 
 
 def request_header(*, batch_id: str, count: int, total: Decimal) -> bytes:

@@ -14,11 +14,8 @@ from django.utils.translation import gettext as _
 from huzhu.ledger import reconcile
 from huzhu.ledger.models import EntryKind
 from huzhu.ledger.services import LedgerError, correct, parse_amount
+from huzhu.money import format_yuan as yuan
 from huzhu.years import scheme_year, year_option_error
-
-
-def _money(amount) -> str:
-    return f"{amount:.2f}"
 
 
 def _date(text: str | None, option: str) -> datetime.date | None:
@@ -85,9 +82,9 @@ class Command(BaseCommand):
                     [
                         {
                             "day": row.day.isoformat(),
-                            "booked": {k: _money(v) for k, v in row.booked.items()},
-                            "corrections": _money(row.corrections),
-                            "net": _money(row.net),
+                            "booked": {k: yuan(v) for k, v in row.booked.items()},
+                            "corrections": yuan(row.corrections),
+                            "net": yuan(row.net),
                             "balanced": row.balanced,
                         }
                         for row in rows
@@ -97,9 +94,9 @@ class Command(BaseCommand):
             return
         for row in rows:
             kinds = "  ".join(
-                f"{EntryKind(kind).label}{_money(amount)}" for kind, amount in row.booked.items()
+                f"{EntryKind(kind).label}{yuan(amount)}" for kind, amount in row.booked.items()
             )
-            self.stdout.write(f"{row.day}  {kinds}  {_('net')}{_money(row.net)}")
+            self.stdout.write(f"{row.day}  {kinds}  {_('net')}{yuan(row.net)}")
 
     def reconcile(self, year: int | None, *, as_json: bool, read_files: bool) -> None:
         batches = reconcile.batch_checks(year=year, read_files=read_files)
@@ -113,17 +110,17 @@ class Command(BaseCommand):
                         "batches": [
                             {
                                 "batch": b.batch.number,
-                                "requested": _money(b.requested),
-                                "debited": _money(b.debited),
-                                "failed": _money(b.failed),
-                                "booked": _money(b.booked),
-                                "corrections": _money(b.corrections),
+                                "requested": yuan(b.requested),
+                                "debited": yuan(b.debited),
+                                "failed": yuan(b.failed),
+                                "booked": yuan(b.booked),
+                                "corrections": yuan(b.corrections),
                                 "bank_file": (
                                     None
                                     if b.bank is None
                                     else {
                                         "debited_count": b.bank.debited_count,
-                                        "debited": _money(b.bank.debited),
+                                        "debited": yuan(b.bank.debited),
                                         "problem": b.bank.problem,
                                     }
                                 ),
@@ -134,12 +131,12 @@ class Command(BaseCommand):
                         "days": [
                             {
                                 "day": d.day.isoformat(),
-                                "differences": {k: _money(v) for k, v in d.differences.items()},
+                                "differences": {k: yuan(v) for k, v in d.differences.items()},
                                 "balanced": d.balanced,
                             }
                             for d in days
                         ],
-                        "fund_balance": _money(reconcile.balance()),
+                        "fund_balance": yuan(reconcile.balance()),
                     }
                 )
             )
@@ -147,9 +144,9 @@ class Command(BaseCommand):
             for b in batches:
                 mark = _("balanced") if b.balanced else _("NOT BALANCED")
                 self.stdout.write(
-                    f"{b.batch.number}  {_('requested')}{_money(b.requested)}  "
-                    f"{_('debited')}{_money(b.debited)}  {_('failed')}{_money(b.failed)}  "
-                    f"{_('booked')}{_money(b.booked)}  {mark}"
+                    f"{b.batch.number}  {_('requested')}{yuan(b.requested)}  "
+                    f"{_('debited')}{yuan(b.debited)}  {_('failed')}{yuan(b.failed)}  "
+                    f"{_('booked')}{yuan(b.booked)}  {mark}"
                     + (f"  {b.bank.problem}" if b.bank is not None and b.bank.problem else "")
                 )
             for d in days:
@@ -157,11 +154,9 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{d.day}  {_('NOT BALANCED')}  "
                         + "  ".join(
-                            f"{EntryKind(k).label}{_money(v)}" for k, v in d.differences.items()
+                            f"{EntryKind(k).label}{yuan(v)}" for k, v in d.differences.items()
                         )
                     )
-            self.stdout.write(
-                _("Fund balance: %(amount)s") % {"amount": _money(reconcile.balance())}
-            )
+            self.stdout.write(_("Fund balance: %(amount)s") % {"amount": yuan(reconcile.balance())})
         if unbalanced:
             raise CommandError(_("The ledger does not balance."), returncode=1)
