@@ -34,8 +34,8 @@ from huzhu.org.services import district
 from huzhu.payments import jobs as payment_jobs
 from huzhu.payments import selectors
 from huzhu.payments.bankfile import PaymentFileError
-from huzhu.payments.models import BankFileRecord, DeductionBatch, FileKind, Outcome, Refund
-from huzhu.payments.services import mark_refund_made, request_content
+from huzhu.payments.models import DeductionBatch, Outcome, Refund
+from huzhu.payments.services import applied_result, mark_refund_made, request_content
 from huzhu.policy.selectors import current_policies
 from huzhu.uploads import record_rejected_upload, size_error
 from huzhu.years import FIRST_YEAR, LAST_YEAR, scheme_year
@@ -202,11 +202,7 @@ def _upload_result(request, found: DeductionBatch, form: ResultForm):
     except FileRefused as exc:
         refuse(exc.message)
         return None
-    earlier = (
-        BankFileRecord.objects.filter(sha256=stored.file.sha256, kind=FileKind.RESULT)
-        .select_related("batch")
-        .first()
-    )
+    earlier = applied_result(stored.file.sha256)
     if earlier is not None:
         # SPEC D5: the same file again changes nothing, and the page says so at once.
         messages.info(

@@ -19,8 +19,8 @@ from huzhu.jobs.services import start_job
 from huzhu.payments import bankfile
 from huzhu.payments.bankfile import PaymentFileError
 from huzhu.payments.feedback import notify_failures
-from huzhu.payments.models import BankFileRecord, BatchState, DeductionBatch, DeductionJob
-from huzhu.payments.services import apply_result, create_batch
+from huzhu.payments.models import BatchState, DeductionBatch, DeductionJob
+from huzhu.payments.services import applied_result, apply_result, create_batch
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ def apply_result_file(*, job: Job, progress: Progress) -> JobResult:
         logger.error("deduction job %s: its result file is missing from the store", job.pk)
         raise JobError(_("The uploaded file is no longer on the server.")) from None
     progress.start(1)
-    earlier = BankFileRecord.objects.filter(sha256=job.input_sha256).exists()
-    refused = None if earlier else precheck(content, link.batch)
+    earlier = applied_result(job.input_sha256)
+    refused = None if earlier is not None else precheck(content, link.batch)
     if refused:
         raise JobError(
             _("The result file was refused: %(reason)s Nothing was changed.") % {"reason": refused}

@@ -431,12 +431,18 @@ def _record_refusal(*, content: bytes, refused: PaymentFileError, actor: Actor) 
     return error
 
 
+def applied_result(sha256: str) -> BankFileRecord | None:
+    """The record of the result file with this content's hash, if it was applied (D5)."""
+    return (
+        BankFileRecord.objects.filter(sha256=sha256, kind=FileKind.RESULT)
+        .select_related("batch")
+        .first()
+    )
+
+
 def _apply_result(*, content: bytes, actor: Actor) -> Applied:
     sha256 = hashlib.sha256(content).hexdigest()
-    applied = BankFileRecord.objects.filter(sha256=sha256, kind=FileKind.RESULT).select_related(
-        "batch"
-    )
-    earlier = applied.first()
+    earlier = applied_result(sha256)
     if earlier is not None:  # the common repeat, answered before reading the file
         return Applied(batch=earlier.batch, debited=0, failed=0, already=True)
     result = bankfile.bank_file_format().parse_result(content)
@@ -448,7 +454,7 @@ def _apply_result(*, content: bytes, actor: Actor) -> Applied:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         batch = DeductionBatch.objects.select_for_update().filter(number=result.batch_id).first()
         # Asked again under the batch's lock: the same file applied at this moment elsewhere.
-        earlier = applied.first()
+        earlier = applied_result(sha256)
         if earlier is not None:
             return Applied(batch=earlier.batch, debited=0, failed=0, already=True)
         try:
