@@ -59,7 +59,7 @@ def seed(size: int) -> dict:
     from huzhu.members.rules import mask_card, mask_id_number
     from huzhu.org.models import UnitKind
     from huzhu.org.services import create_unit, district
-    from huzhu.rosters.importer import _insert
+    from huzhu.rosters.importer import MEMBER_COLUMNS, _insert
 
     started = time.perf_counter()
     root = district()
@@ -67,25 +67,7 @@ def seed(size: int) -> dict:
     union = create_unit(actor=None, name="湖塘镇甲公司工会", kind=UnitKind.GRASSROOTS, parent=town)
     now = timezone.now()
     adapted_now = connection.ops.adapt_datetimefield_value(now)
-    fields = (
-        "name",
-        "id_number_encrypted",
-        "id_number_hash",
-        "id_number_masked",
-        "phone_encrypted",
-        "phone_hash",
-        "phone_masked",
-        "union_card_encrypted",
-        "union_card_hash",
-        "union_card_masked",
-        "unit",
-        "unit_path",
-        "employer_name",
-        "has_basic_insurance",
-        "insurance_scope",
-        "created_at",
-        "updated_at",
-    )
+    fields = MEMBER_COLUMNS
     with transaction.atomic():
         for start in range(1, size + 1, CHUNK):
             numbers = range(start, min(start + CHUNK, size + 1))
