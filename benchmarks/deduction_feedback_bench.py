@@ -15,13 +15,10 @@ import argparse
 import json
 import os
 import random
-import shutil
-import subprocess
-import sys
 import time
 
-from common import BIN, ROOT, fresh_environment, recreate_pg
 from enrollment_list_bench import YEAR, _add_members, _enroll_everyone, _time
+from enrollment_list_bench import measure as list_measure
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/huzhu_fbbench"
 CODES = [("1001", "余额不足", 0.7), ("1004", "卡号不存在", 0.3)]
@@ -132,24 +129,14 @@ def run(members: int, requests: int) -> dict:
 
 
 def measure(database: str, members: int, args) -> dict:
-    data_dir, env = fresh_environment("huzhu-fbbench-")
-    env["HUZHU_SMS_SENDER"] = "huzhu.members.sms.OutboxSender"
-    try:
-        if database == "postgres":
-            url = f"{args.pg_url}_{members}"
-            recreate_pg(url)
-            env["DATABASE_URL"] = url
-        huzhu = str(BIN / "huzhu")
-        subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([huzhu, "demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        command = [sys.executable, __file__, "run", "--members", str(members)]
-        command += ["--requests", str(args.requests)]
-        out = subprocess.run(
-            command, env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True
-        ).stdout
-        return json.loads(out.strip().splitlines()[-1])
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    return list_measure(
+        database,
+        members,
+        args,
+        script=__file__,
+        prefix="huzhu-fbbench-",
+        extra_env={"HUZHU_SMS_SENDER": "huzhu.members.sms.OutboxSender"},
+    )
 
 
 def main() -> None:

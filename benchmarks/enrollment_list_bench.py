@@ -213,8 +213,19 @@ def run(members: int, requests: int) -> dict:
     }
 
 
-def measure(database: str, members: int, args) -> dict:
-    data_dir, env = fresh_environment("huzhu-enbench-")
+def measure(
+    database: str,
+    members: int,
+    args,
+    *,
+    script: str = __file__,
+    prefix: str = "huzhu-enbench-",
+    extra_env: dict[str, str] | None = None,
+) -> dict:
+    """Migrate and load the demo into a fresh data folder, then run `script run` there (its
+    own process: its figures are its own) and return the JSON line it prints last."""
+    data_dir, env = fresh_environment(prefix)
+    env.update(extra_env or {})
     try:
         if database == "postgres":
             url = f"{args.pg_url}_{members}"
@@ -223,7 +234,7 @@ def measure(database: str, members: int, args) -> dict:
         huzhu = str(BIN / "huzhu")
         subprocess.run([huzhu, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
         subprocess.run([huzhu, "demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        command = [sys.executable, __file__, "run", "--members", str(members)]
+        command = [sys.executable, script, "run", "--members", str(members)]
         command += ["--requests", str(args.requests)]
         out = subprocess.run(
             command, env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True
