@@ -96,12 +96,6 @@ def can_export_members(role: str) -> bool:
     return role in EDITOR_ROLES
 
 
-def can_send_failure_notices(role: str) -> bool:
-    """Start the deduction failure SMS (SPEC D8) after a result file: the district's
-    finance and admin, who apply the result files."""
-    return role in {Role.FINANCE, Role.DISTRICT_ADMIN}
-
-
 def sees_every_job(role: str) -> bool:
     """The background jobs of everyone in scope, not only one's own: the district's
     admin and auditor (jobs are work done on the district's data)."""
@@ -140,5 +134,6 @@ def can_read_finance(role: str) -> bool:
 
 def can_do_finance(role: str) -> bool:
     """Build a batch, download its request file (full ID and card numbers), upload the
-    bank's result, mark a refund made, correct a ledger entry (SPEC D3–D9)."""
+    bank's result, send the failure SMS, mark a refund made, correct a ledger entry
+    (SPEC D3–D9)."""
     return role in FINANCE_ROLES

@@ -82,7 +82,7 @@ def deduction_feedback(request):
             },
             "page": page,
             "query": query,
-            "can_send_notices": roles.can_send_failure_notices(request.user.role),
+            "can_send_notices": roles.can_do_finance(request.user.role),
         },
     )
 
@@ -102,7 +102,7 @@ def deduction_feedback_download(request):
 
 @require_POST
 @staff_view
-@require(roles.can_send_failure_notices)
+@require(roles.can_do_finance)
 def deduction_failure_notices(request):
     try:
         job = start_failure_notices(actor=request.user)
