@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huzhu.rosters",
     "huzhu.payments",
     "huzhu.ledger",
+    "huzhu.claims",
     "huzhu.bank",
     "huzhu.files",
     "huzhu.jobs",

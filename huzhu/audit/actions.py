@@ -94,6 +94,20 @@ class Action(models.TextChoices):
     # Rosters (SPEC E6, X1–X7)
     ROSTER_IMPORT = "roster.import", _("roster imported")
     ROSTER_CANCEL = "roster.cancel", _("roster upload cancelled")
+    # Claims (SPEC §9, B-X3)
+    CLAIM_SUBMIT = "claim.submit", _("claim submitted")
+    CLAIM_CHANGE = "claim.change", _("claim state changed")
+    CLAIM_FACTS = "claim.facts", _("claim facts or exclusions recorded")
+    CLAIM_DOCUMENT = "claim.document", _("claim document added")
+    PAYOUT_BATCH = "payout.batch", _("payout batch built")
+    PAYOUT_RESULT = "payout.result", _("payout result applied")
+    PAYOUT_REQUEST_DOWNLOAD = (
+        "payout.request_download",
+        _("payout request file downloaded (full numbers)"),
+    )
+    RECOVERY_OPEN = "recovery.open", _("recovery opened")
+    RECOVERY_PAYMENT = "recovery.payment", _("recovery payment recorded")
+    CLAIMS_EXPORT = "claims.export", _("claim statistics exported")
     # Reading (SPEC §0: every access of an auditor is logged)
     PAGE_VIEW = "page.view", _("page viewed")
     # Operations

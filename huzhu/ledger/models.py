@@ -52,6 +52,12 @@ class LedgerEntry(models.Model):
     refund = models.ForeignKey(
         "payments.Refund", null=True, on_delete=models.PROTECT, related_name="+"
     )
+    payout_batch = models.ForeignKey(
+        "claims.PayoutBatch", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recovery_payment = models.ForeignKey(
+        "claims.RecoveryPayment", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     corrects = models.ForeignKey(
         "self", null=True, on_delete=models.PROTECT, related_name="corrections"
     )
@@ -78,6 +84,16 @@ class LedgerEntry(models.Model):
                 fields=["refund"],
                 condition=Q(refund__isnull=False, corrects__isnull=True),
                 name="ledger_one_entry_per_refund",
+            ),
+            models.UniqueConstraint(
+                fields=["payout_batch"],
+                condition=Q(payout_batch__isnull=False, corrects__isnull=True),
+                name="ledger_one_entry_per_payout_batch",
+            ),
+            models.UniqueConstraint(
+                fields=["recovery_payment"],
+                condition=Q(recovery_payment__isnull=False, corrects__isnull=True),
+                name="ledger_one_entry_per_recovery_payment",
             ),
         ]
 
