@@ -92,6 +92,22 @@ def post_refund(*, refund: Refund, actor: Actor) -> LedgerEntry:
     )
 
 
+def post_recovery_payment(*, payment, actor: Actor) -> LedgerEntry:
+    """Money recovered for a claim paid in error (SPEC B-X3): repaid by the member, or kept
+    back from a later payout; booked the day it was recorded."""
+    case = payment.case
+    return _post(
+        actor=actor,
+        booked_on=scheme_date(payment.recorded_at),
+        kind=EntryKind.RECOVERY,
+        amount=payment.amount,
+        year=case.year,
+        reference=_("recovery %(id)s") % {"id": case.pk},
+        memo=(payment.memo or case.reason)[:200],
+        recovery_payment=payment,
+    )
+
+
 def parse_amount(text: str) -> Decimal:
     """A signed amount in yuan with at most two places, as typed by a person."""
     try:
