@@ -30,7 +30,7 @@ from pathlib import PurePath
 from typing import IO
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image
 
 from huzhu.files.services import FileRefused
 from huzhu.tabular import quote
@@ -50,6 +50,18 @@ ORIENTATION = 0x0112
 # time), XMP (the same again), Photoshop's IPTC block, a JPEG comment.
 METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment")
 PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG"}
+# What each orientation asks for, as ImageOps.exif_transpose turns it; done here from the
+# orientation alone, because exif_transpose also rewrites the EXIF block, which a damaged
+# photo's EXIF can make fail after the pixels decoded fine (and we drop that block anyway).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 
@@ -188,18 +200,12 @@ def check_document(source: Source, kind_code: str, *, name: str = "") -> Documen
         return DocumentInfo(kind="heic")
     if kind_code not in PILLOW_FORMATS:
         raise _unreadable(label)
-    image = _decoded(content, kind_code, label, box=(64, 64))
-    with image:
-        width, height = _open_size(content, kind_code, label)
-        if _orientation(image) in (5, 6, 7, 8):
+    with _open(content, kind_code, label) as probe:
+        width, height = probe.size  # as stored, not as decoded at a reduced scale
+        if _orientation(probe) in (5, 6, 7, 8):
             width, height = height, width
+    _decoded(content, kind_code, label, box=(64, 64)).close()
     return DocumentInfo(kind=kind_code, width=width, height=height, previewable=True)
-
-
-def _open_size(content: bytes, kind_code: str, name: str) -> tuple[int, int]:
-    # The size as stored, not as decoded at a reduced scale.
-    with _open(content, kind_code, name) as image:
-        return image.size
 
 
 def _orientation(image: Image.Image) -> int:
@@ -219,7 +225,8 @@ def _target(size: tuple[int, int], edge: int) -> tuple[int, int]:
 def _jpeg(image: Image.Image, edge: int, quality: int) -> bytes:
     """Upright, at most `edge` px on the long side, as RGB JPEG without metadata (a colour
     profile is kept: without it colours shift)."""
-    upright = ImageOps.exif_transpose(image)
+    method = UPRIGHT.get(_orientation(image))
+    upright = image.transpose(method) if method is not None else image.copy()
     upright.thumbnail((edge, edge), Image.Resampling.LANCZOS)
     if upright.mode in ("RGBA", "LA", "PA") or (
         upright.mode == "P" and "transparency" in upright.info

@@ -121,3 +121,31 @@ def test_c1_a_small_jpeg_is_sent_as_it_was(new_page, live_server, tmp_path):
             "height": 800,
         }
     ]
+
+
+HOLD_DECODING = """
+const decode = window.createImageBitmap.bind(window);
+let release;
+const held = new Promise((resolve) => { release = resolve; });
+window.releaseDecoding = () => release();
+window.createImageBitmap = (...args) => held.then(() => decode(...args));
+"""
+
+
+def test_c1_the_form_cannot_be_sent_while_photos_are_shrinking(new_page, live_server, tmp_path):
+    page = new_page(PHONE, mobile=True)
+    page.add_init_script(HOLD_DECODING)
+    page.goto(f"{live_server.url}/test-photos/")
+    page.locator("#id_invoice").set_input_files(jpeg(tmp_path, "出院小结.jpg"))
+    submit = page.get_by_role("button", name="提交")
+    assert submit.is_disabled()
+    assert page.locator("[data-shrink-preview]").inner_text() == "正在压缩照片…"
+    # Nor by a submit that does not go through the button (Enter in a text field).
+    page.evaluate("document.querySelector('form').requestSubmit()")
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/test-photos/")
+
+    page.evaluate("window.releaseDecoding()")
+    wait_for_shrinking(page)
+    assert submit.is_enabled()
+    assert "出院小结.jpg" in page.locator("[data-shrink-preview]").inner_text()

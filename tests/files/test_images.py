@@ -12,7 +12,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageOps
 
 from huzhu.files import images, rules
 from huzhu.files.images import check_document, normalized_jpeg, thumbnail_jpeg
@@ -109,6 +109,16 @@ def test_c1_a_photo_held_sideways_is_turned_upright_and_loses_its_gps_location()
     # Turned clockwise: the dark top-left corner is now at the top right.
     assert image.convert("L").getpixel((790, 10)) < 60
     assert image.convert("L").getpixel((10, 10)) > 200
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_c1_every_exif_orientation_is_turned_as_pillow_turns_it(orientation):
+    content = photo((300, 200), exif=phone_exif(orientation=orientation))
+    expected = ImageOps.exif_transpose(opened(content)).convert("L")
+    kept = opened(normalized_jpeg(content, "jpeg").content).convert("L")
+    assert kept.size == expected.size
+    for corner in ((5, 5), (kept.width - 5, 5), (5, kept.height - 5)):
+        assert abs(kept.getpixel(corner) - expected.getpixel(corner)) < 40
 
 
 def test_c1_a_small_upright_photo_with_only_gps_is_still_re_encoded_without_it():
@@ -277,6 +287,36 @@ def test_a_path_gives_its_own_name_to_the_message(tmp_path):
 )
 def test_random_bytes_never_raise_anything_but_file_refused(start, rest, kind):
     content = start + rest
+    for check in (check_document, normalized_jpeg, thumbnail_jpeg):
+        try:
+            check(content, kind, name="x")
+        except FileRefused as refused:
+            assert refused.message
+
+
+SEEDS = {
+    "jpeg": photo((64, 48), exif=phone_exif(orientation=6)),
+    "png": photo((64, 48), fmt="PNG"),
+}
+
+
+@hypothesis_settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    kind=st.sampled_from(["jpeg", "png"]),
+    at=st.integers(min_value=0, max_value=4000),
+    patch=st.binary(min_size=1, max_size=64),
+    cut=st.integers(min_value=0, max_value=4000),
+)
+def test_a_real_photo_with_damaged_bytes_never_raises_anything_but_file_refused(
+    kind, at, patch, cut
+):
+    seed = SEEDS[kind]
+    at = at % len(seed)
+    content = (seed[:at] + patch + seed[at + len(patch) :])[: max(len(seed) - cut, 8)]
     for check in (check_document, normalized_jpeg, thumbnail_jpeg):
         try:
             check(content, kind, name="x")

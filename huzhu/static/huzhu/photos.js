@@ -195,8 +195,10 @@
 
   function begin(input) {
     var form = input.form;
-    var count = (busy.get(form) || 0) + 1;
-    busy.set(form, count);
+    var count = form ? (busy.get(form) || 0) + 1 : 0;
+    if (form) {
+      busy.set(form, count);
+    }
     if (count === 1) {
       submitButtons(form).forEach(function (button) {
         if (!button.disabled) {
@@ -218,6 +220,10 @@
 
   function end(input) {
     var form = input.form;
+    if (!form) {
+      previewList(input).removeAttribute("aria-busy");
+      return;
+    }
     var count = Math.max(0, (busy.get(form) || 1) - 1);
     busy.set(form, count);
     previewList(input).removeAttribute("aria-busy");
