@@ -62,4 +62,7 @@ def console_context(request):
         "can_assign_held": roles.can_assign_held(role),
         "can_upload_rosters": roles.can_upload_rosters(role),
         "can_read_finance": roles.can_read_finance(role),
+        "can_read_claims": roles.can_read_claims(role),
+        "can_review_claims": roles.can_review_claims(role),
+        "can_second_approve": roles.can_second_approve(role),
     }
