@@ -133,11 +133,12 @@ ROW_COLUMNS = (
 
 
 def queue_page(
-    *, user, filters: QueueFilters, after: int | None = None, size: int = PAGE_SIZE
+    *, user, filters: QueueFilters, after: int | None = None, size: int | None = None
 ) -> QueuePage:
     """One page of the queue from a keyset (submitted_at, id): two queries whatever the
     page's size (three with a cursor), names and masked ID numbers read in the same query
     as the claims. A cursor outside the list is ignored: the first page is shown."""
+    size = size or PAGE_SIZE
     now = timezone.now()
     listing = _filtered(user=user, filters=filters, now=now)
     keyset = [F("submitted_at"), F("id")]

@@ -4,7 +4,8 @@ reviewer's actions. Every action is one service call; a refusal (ClaimError) is 
 the claim's page in the active language."""
 
 import logging
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -39,15 +40,13 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 STATE_CHOICES = ("", "all", *S.values)
 
 
+AMOUNT = re.compile(r"\d{1,8}(\.\d{1,2})?")
+
+
 def _amount(value: str | None) -> Decimal | None:
+    """A bound of the amount filter: yuan, up to the fen; anything else is no bound."""
     text = (value or "").strip()
-    if not text or len(text) > 12:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
+    return Decimal(text) if AMOUNT.fullmatch(text) else None
 
 
 def _filters(request) -> tuple[selectors.QueueFilters, dict]:
@@ -191,6 +190,9 @@ def _labelled_events(found) -> list:
     for event in events:
         event.from_label = rules.state_label(event.from_state) if event.from_state else ""
         event.to_label = rules.state_label(event.to_state)
+        # services._label writes "member:<pk>" for the member acting in the portal.
+        member_acted = event.actor_id is None and event.actor_label.startswith("member:")
+        event.who = _("the member") if member_acted else event.actor_label
     return events
 
 
