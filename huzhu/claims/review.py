@@ -40,12 +40,11 @@ def _label(labels: Mapping, code) -> str:
 def exclusion_options(benefit: str, policy: Policy | None) -> list[tuple[str, str]]:
     """The exclusion codes a reviewer may record for the benefit (B-X1, B-X2), in the
     contract's order, with the words the year's policy gives them."""
+    allowed: tuple[str, ...] = codes.GENERAL_EXCLUSIONS
+    labels: Mapping[str, str] = policy.general_exclusions if policy else {}
     if benefit == "critical_illness":
-        allowed, labels = codes.CRITICAL_ILLNESS_EXCLUSIONS, (
-            policy.critical_illness_exclusions if policy else {}
-        )
-    else:
-        allowed, labels = codes.GENERAL_EXCLUSIONS, (policy.general_exclusions if policy else {})
+        allowed = codes.CRITICAL_ILLNESS_EXCLUSIONS
+        labels = policy.critical_illness_exclusions if policy else {}
     return [(code, labels.get(code, code)) for code in allowed]
 
 
@@ -144,7 +143,7 @@ def current_trial(claim: Claim) -> tuple[dict | None, str]:
         return None, f"{exc.field}: {exc.message}"
 
 
-def chosen_exclusions(claim: Claim, data) -> list[str] | dict[int, list[str]]:
+def chosen_exclusions(claim: Claim, data) -> Sequence[str] | dict[int, Sequence[str]]:
     """The reviewer's ticks from a POST (`exclusions` for the claim, `exclusions-N` for
     stay N), codes unknown to the benefit dropped: services.record_exclusions takes them."""
     allowed = {code for code, _label in exclusion_options(claim.benefit, None)}

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from huzhu.accounts.access import scope_path
 from huzhu.claims.models import Claim, ClaimDocument, ClaimState
-from huzhu.org.models import Unit, UnitKind
 from huzhu.claims.rules import state_label
+from huzhu.org.models import Unit, UnitKind
 from huzhu.org.paths import rows_after, rows_before, starts_with
 from huzhu.policy.codes import BENEFIT_LABELS
 
@@ -132,6 +132,23 @@ ROW_COLUMNS = (
 )
 
 
+def _row(values: tuple, now: datetime.datetime) -> QueueRow:
+    pk, name, id_masked, benefit, state, unit_name, submitted_at, estimate, amount, year = values
+    return QueueRow(
+        pk=pk,
+        name=name,
+        id_masked=id_masked,
+        benefit=benefit,
+        state=state,
+        organizing_unit=unit_name,
+        submitted_at=submitted_at,
+        waiting_days=(now - submitted_at).days,
+        estimate=estimate,
+        amount=amount,
+        year=year,
+    )
+
+
 def queue_page(
     *, user, filters: QueueFilters, after: int | None = None, size: int | None = None
 ) -> QueuePage:
@@ -141,13 +158,14 @@ def queue_page(
     size = size or PAGE_SIZE
     now = timezone.now()
     listing = _filtered(user=user, filters=filters, now=now)
-    keyset = [F("submitted_at"), F("id")]
+    keyset: list = [F("submitted_at"), F("id")]
     start = None
     if after is not None:
-        start = Claim.objects.filter(in_scope(user=user), pk=after).values_list(
-            "submitted_at", "id"
+        start = (
+            Claim.objects.filter(in_scope(user=user), pk=after)
+            .values_list("submitted_at", "id")
+            .first()
         )
-        start = start.first()
     if filters.oldest_first:
         listing = listing.order_by("submitted_at", "id")
         if start is not None:
@@ -157,24 +175,7 @@ def queue_page(
         if start is not None:
             listing = listing.filter(rows_before(keyset, list(start)))
     found = list(listing.values_list(*ROW_COLUMNS)[: size + 1])
-    rows = [
-        QueueRow(
-            pk=pk,
-            name=name,
-            id_masked=id_masked,
-            benefit=benefit,
-            state=state,
-            organizing_unit=unit_name,
-            submitted_at=submitted_at,
-            waiting_days=(now - submitted_at).days,
-            estimate=estimate,
-            amount=amount,
-            year=year,
-        )
-        for pk, name, id_masked, benefit, state, unit_name, submitted_at, estimate, amount, year in (
-            found[:size]
-        )
-    ]
+    rows = [_row(values, now) for values in found[:size]]
     return QueuePage(
         rows=rows,
         next_after=rows[-1].pk if len(found) > size and rows else None,

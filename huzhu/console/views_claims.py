@@ -56,9 +56,7 @@ def _filters(request) -> tuple[selectors.QueueFilters, dict]:
     state = get.get("state", "")
     if state not in STATE_CHOICES:
         state = ""
-    states = (
-        selectors.REVIEW_STATES if state == "" else () if state == "all" else (S(state).value,)
-    )
+    states = selectors.REVIEW_STATES if state == "" else () if state == "all" else (S(state).value,)
     benefit = get.get("benefit", "")
     if benefit not in codes.BENEFITS:
         benefit = ""
@@ -197,10 +195,10 @@ def _labelled_events(found) -> list:
 
 
 def _labelled_others(user, found) -> list:
-    others = list(selectors.other_claims_of_year(user=user, claim=found))
-    for other in others:
-        other.benefit_label = codes.BENEFIT_LABELS.get(other.benefit, other.benefit)
-    return others
+    return [
+        (other, codes.BENEFIT_LABELS.get(other.benefit, other.benefit))
+        for other in selectors.other_claims_of_year(user=user, claim=found)
+    ]
 
 
 @require_GET

@@ -222,9 +222,7 @@ def test_s5_an_image_opens_in_the_page_and_anything_else_is_a_download(client, t
     assert "photo.heic" in html
 
 
-def test_c3_the_page_shows_the_facts_the_trial_calculation_and_the_history(
-    client, tree, reviewers
-):
+def test_c3_the_page_shows_the_facts_the_trial_calculation_and_the_history(client, tree, reviewers):
     member = paid_member(tree.hutang_union)
     claim = submit(
         member,
