@@ -7,9 +7,13 @@ from functools import partial, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 
 from huzhu.accounts import roles
+from huzhu.accounts.access import scope_path
+from huzhu.org.models import Unit
+from huzhu.org.paths import starts_with
 
 
 def staff_view(view=None, *, password_change: bool = False):
@@ -47,6 +51,20 @@ def require(check):
         return wrapper
 
     return decorator
+
+
+def unit_filter(request) -> Unit | None:
+    """The unit a list is narrowed to (`?unit=`): None when not asked for; a unit outside
+    the user's scope, or not a number, is a 404 (SPEC S1)."""
+    raw = request.GET.get("unit")
+    if not raw:
+        return None
+    unit = None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        unit = Unit.objects.filter(starts_with("path", scope_path(request.user)), pk=raw).first()
+    if unit is None:
+        raise Http404
+    return unit
 
 
 def console_context(request):

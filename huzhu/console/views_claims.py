@@ -3,12 +3,10 @@ page with the calculator's answer of now, its documents, signals and history, an
 reviewer's actions. Every action is one service call; a refusal (ClaimError) is shown on
 the claim's page in the active language."""
 
-import logging
 import re
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -16,25 +14,19 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.accounts.access import scope_path
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.claims import review, rules, selectors, services
 from huzhu.claims.models import ClaimState
-from huzhu.console.access import require, staff_view
+from huzhu.console.access import require, staff_view, unit_filter
 from huzhu.console.views_enrollment import _int, _years
-from huzhu.errors import file_gone
-from huzhu.files.services import open_stored
-from huzhu.org.models import Unit
-from huzhu.org.paths import starts_with
+from huzhu.console.views_jobs import serve_stored
 from huzhu.policy import codes
 from huzhu.policy.selectors import current_policies
 
-logger = logging.getLogger(__name__)
 S = ClaimState
 
-# Shown in the page (thumbnails, the viewer, the browser's PDF reader); anything else is a
-# download, sent as bytes of no particular type.
+# Shown in the page (thumbnails, the viewer, the browser's PDF reader); anything else (HEIC,
+# which browsers do not show) is a download. The type is the one found from the content
+# when the file was stored (SPEC S5), sent with nosniff.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 STATE_CHOICES = ("", "all", *S.values)
@@ -60,16 +52,7 @@ def _filters(request) -> tuple[selectors.QueueFilters, dict]:
     benefit = get.get("benefit", "")
     if benefit not in codes.BENEFITS:
         benefit = ""
-    unit = None
-    unit_id = _int(get.get("unit"))
-    if get.get("unit"):
-        unit = (
-            Unit.objects.filter(starts_with("path", scope_path(request.user)), pk=unit_id).first()
-            if unit_id is not None
-            else None
-        )
-        if unit is None:
-            raise Http404
+    unit = unit_filter(request)
     age = get.get("age", "")
     if age not in selectors.AGES:
         age = ""
@@ -209,31 +192,7 @@ def claim_document(request, pk: int, doc_pk: int):
     else and for a document of another claim. Images and PDF open in the page; anything
     else is a download. The auditor's view is logged like every page of theirs."""
     document = selectors.document_for(user=request.user, claim_pk=pk, pk=doc_pk)
-    stored = document.file
-    try:
-        content = open_stored(stored)
-    except FileNotFoundError:
-        logger.error("stored file %s (%s) is missing from the store", stored.pk, stored.sha256)
-        return file_gone(request)
-    record_event(
-        action=Action.FILE_DOWNLOAD,
-        actor=request.user,
-        request=request,
-        target=stored,
-        unit_path=stored.unit_path,
-        summary=f"#{pk} {document.kind}",
-        data={"claim": pk, "document": document.pk, "sha256": stored.sha256},
-    )
-    inline = stored.content_type in INLINE_TYPES
-    response = FileResponse(
-        content,
-        as_attachment=not inline,
-        filename=stored.original_name,
-        content_type=stored.content_type if inline else "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored(request, document.file, inline=document.file.content_type in INLINE_TYPES)
 
 
 def _act(request, pk: int, step, done: str):

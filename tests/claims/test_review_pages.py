@@ -214,7 +214,7 @@ def test_s5_an_image_opens_in_the_page_and_anything_else_is_a_download(client, t
         claim=claim, kind="other", file=heic, uploaded_at=timezone.now()
     )
     response = client.get(reverse("console:claim_document", args=[claim.pk, other.pk]))
-    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Type"] == "image/heic"
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     html = _page(client, claim)
