@@ -159,10 +159,20 @@ STEP_LABELS = {
 }
 
 
+# The calculator's decision codes (SPEC §10), in the words of the calculator's result.
+OUTCOME_LABELS = {
+    "approved": _lazy("Payable"),
+    "rejected": _lazy("Nothing payable"),
+    "needs_settlement": _lazy("Settle with medical insurance first"),
+}
+
+
 def _labelled_decisions(found) -> list:
     decisions = list(found.decisions.select_related("policy_version", "decided_by"))
     for decision in decisions:
         decision.step_label = STEP_LABELS.get(decision.step) or rules.state_label(decision.step)
+        outcome = decision.answer.get("decision", "")
+        decision.outcome_label = OUTCOME_LABELS.get(outcome, outcome)
     return decisions
 
 

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from huzhu.accounts.roles import Role
+from huzhu.audit.actions import Action
+from huzhu.audit.models import AuditEvent
 from huzhu.claims import selectors, services
 from huzhu.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState
 from huzhu.files import rules as file_rules
@@ -422,3 +424,35 @@ def test_a_claim_in_scope_of_nobody_is_a_404_for_actions_too(
     sign_in(client, agency)
     response = client.post(reverse("console:claim_start_review", args=[claim.pk]))
     assert response.status_code == 404 and _state(claim) == S.SUBMITTED
+
+
+def test_s3_the_auditor_reads_a_claim_and_its_documents_and_each_view_is_logged(
+    client, tree, reviewers
+):
+    claim = submit(paid_member(tree.hutang_union))
+    document = claim.documents.first()
+    auditor = make_user("auditor_claims", Role.AUDITOR, tree.district)
+    sign_in(client, auditor)
+    assert "开始审核" not in _page(client, claim)
+    url = reverse("console:claim_document", args=[claim.pk, document.pk])
+    assert client.get(url).status_code == 200
+    views = AuditEvent.objects.filter(actor_user=auditor, action=Action.PAGE_VIEW)
+    assert views.count() == 2
+    downloads = AuditEvent.objects.filter(actor_user=auditor, action=Action.FILE_DOWNLOAD)
+    assert downloads.count() == 1
+
+
+def test_b_x1_work_injury_exclusions_are_recorded_for_the_claim(client, tree, reviewers):
+    claim = submit(paid_member(tree.hutang_union), injury_facts(grade=3))
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    sign_in(client, reviewers.agency)
+    html = _post(client, claim, "exclusions", exclusions=["fighting"], reason="斗殴致伤")
+    claim.refresh_from_db()
+    assert claim.facts["exclusions"] == ["fighting"]
+    html = html.content.decode()
+    assert "斗殴" in html.split('id="claim-facts"')[1].split("</dl>")[0]
+    assert "斗殴致伤" in html.split('id="claim-events"')[1]
+    _post(client, claim, "approve")
+    assert _state(claim) == S.IN_REVIEW  # nothing payable: the reviewer must reject
+    _post(client, claim, "reject", reason="斗殴致伤，属除外责任")
+    assert _state(claim) == S.REJECTED
