@@ -21,6 +21,7 @@ from huzhu.console.views_enrollment import _int, _years
 from huzhu.console.views_jobs import serve_stored
 from huzhu.policy import codes
 from huzhu.policy.selectors import current_policies
+from huzhu.years import scheme_year
 
 S = ClaimState
 
@@ -56,7 +57,7 @@ def _filters(request) -> tuple[selectors.QueueFilters, dict]:
     age = get.get("age", "")
     if age not in selectors.AGES:
         age = ""
-    year = _int(get.get("year"))
+    year = scheme_year(get.get("year"))
     amount_min, amount_max = _amount(get.get("min")), _amount(get.get("max"))
     filters = selectors.QueueFilters(
         states=states,

@@ -456,3 +456,16 @@ def test_b_x1_work_injury_exclusions_are_recorded_for_the_claim(client, tree, re
     assert _state(claim) == S.IN_REVIEW  # nothing payable: the reviewer must reject
     _post(client, claim, "reject", reason="斗殴致伤，属除外责任")
     assert _state(claim) == S.REJECTED
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-1", "1e400", "²", "\u0661", "0", "2022.0"])
+def test_no_query_value_gives_a_500(client, tree, reviewers, value):
+    claim = submit(paid_member(tree.hutang_union))
+    sign_in(client, reviewers.agency)
+    for key in ("year", "after", "min", "max", "age", "state", "benefit"):
+        assert _queue_ids(client, **{key: value}) in ([claim.pk], []), key
+    assert client.get(reverse("console:claims"), {"unit": value}).status_code == 404
+    big = 10**30
+    assert client.get(reverse("console:claim", args=[big])).status_code == 404
+    assert client.get(reverse("console:claim_document", args=[claim.pk, big])).status_code == 404
+    assert client.post(reverse("console:claim_approve", args=[big])).status_code == 404
