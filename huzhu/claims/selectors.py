@@ -32,8 +32,8 @@ def in_scope(*, user) -> Q:
 
 
 def organizing_units(*, user) -> list[Unit]:
-    """The organizing units a user may filter the queue by: those inside their scope, and
-    their own when their unit is below one (a grassroots clerk sees only their own)."""
+    """The organizing units a user may filter the queue by: those inside their scope (none
+    for a grassroots clerk, whose whole scope is one union)."""
     return list(
         Unit.objects.filter(starts_with("path", scope_path(user)), kind=UnitKind.ORGANIZING)
         .only("pk", "name", "path")
@@ -152,9 +152,9 @@ def _row(values: tuple, now: datetime.datetime) -> QueueRow:
 def queue_page(
     *, user, filters: QueueFilters, after: int | None = None, size: int | None = None
 ) -> QueuePage:
-    """One page of the queue from a keyset (submitted_at, id): two queries whatever the
-    page's size (three with a cursor), names and masked ID numbers read in the same query
-    as the claims. A cursor outside the list is ignored: the first page is shown."""
+    """One page of the queue from a keyset (submitted_at, id): one query whatever the
+    page's size (two with a cursor), the names, masked ID numbers and units read with the
+    claims. A cursor outside the user's scope is ignored: the first page is shown."""
     size = size or PAGE_SIZE
     now = timezone.now()
     listing = _filtered(user=user, filters=filters, now=now)
