@@ -29,6 +29,7 @@ from huzhu.payments.services import create_batch
 from huzhu.policy.models import PolicyVersion
 from huzhu.portal.views import SESSION_KEY
 from huzhu.rosters.models import RosterUpload
+from tests.claims import helpers as claim_helpers
 from tests.conftest import PASSWORD, make_id_number, make_user, sign_in
 from tests.payments import helpers as payment_files
 from tests.rosters import files as roster_files
@@ -53,7 +54,8 @@ STAFF = PERSONAS[1:7]
 # enrollment (paper), "member_year" 张三 and 2022, "organizing" 湖塘镇, "roster" a roster
 # upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file,
 # "checked_roster" one checked and waiting for its uploader's confirmation, "batch" a 2022
-# deduction batch holding 张三, "refund" a refund to make to 张三.
+# deduction batch holding 张三, "refund" a refund to make to 张三, "claim" 张三's submitted
+# 2022 claim, "claim_document" that claim and one of its documents.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -142,6 +144,30 @@ MATRIX = [
                                             (302, 403, 403, 403, 200, 200, 403, 302, 302)),
     ("POST", "console:finance_refund_made", "refund",
                                             (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    # Claims (SPEC C2, C3, S1, S5): every staff role reads those of its scope; the service
+    # agency (not among these personas) and the district admin review; the district admin
+    # gives second approvals. "claim" is 张三's claim, submitted: only starting the review
+    # is open, the other actions are refused by its state and write nothing.
+    ("GET", "console:claims", None,         (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("GET", "console:claim", "claim",       (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("GET", "console:claim_document", "claim_document",
+                                            (302, 200, 200, 404, 200, 200, 200, 302, 302)),
+    ("POST", "console:claim_start_review", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_exclusions", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_return", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_reject", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_settlement", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_approve", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_second_approve", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("POST", "console:claim_send_back", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -309,6 +335,8 @@ def _payload(name, tree, people):
             "signed_on": "2021-11-01",
             "file": SimpleUploadedFile("roster.xlsx", content),
         }
+    if name.startswith("console:claim_"):
+        return {"reason": "材料不全", "exclusions-0": ["intoxication"]}
     if name == "console:finance_batches":
         return {"year": "2022"}
     if name == "console:finance_batch":
@@ -368,6 +396,12 @@ def _refund(people):
         source=RefundSource.SELF_PAYMENT,
         created_at=timezone.now(),
     )
+
+
+def _claim(people):
+    """张三's 2022 hospitalization claim, paid and submitted, with its documents."""
+    enrollment_services.mark_paid(enrollment=_signed_2022(people), actor=None)
+    return claim_helpers.submit(people.member)
 
 
 def _table_counts():
@@ -443,6 +477,11 @@ def test_s1_each_persona_gets_the_expected_answer(
             ).pk
         ],
         "batch": lambda: [_batch(people).pk],
+        "claim": lambda: [_claim(people).pk],
+        "claim_document": lambda: [
+            (claim := _claim(people)).pk,
+            claim.documents.values_list("pk", flat=True).first(),
+        ],
         "refund": lambda: [_refund(people).pk],
         "file": lambda: [
             store_generated(
@@ -510,6 +549,7 @@ def _is_allowed_write(name, persona):
         "console:finance_batches": {"district_admin", "finance"},
         "console:finance_batch": {"district_admin", "finance"},
         "console:finance_refund_made": {"district_admin", "finance"},
+        "console:claim_start_review": {"district_admin"},
         "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),

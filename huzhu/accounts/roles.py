@@ -137,3 +137,24 @@ def can_do_finance(role: str) -> bool:
     bank's result, send the failure SMS, mark a refund made, correct a ledger entry
     (SPEC D3–D9)."""
     return role in FINANCE_ROLES
+
+
+# SPEC §0, §9, §12: the service agency reviews claims, the district admin too and gives the
+# second approval of large ones (C3); every staff role reads the claims of its own subtree.
+CLAIM_REVIEWER_ROLES = {Role.AGENCY, Role.DISTRICT_ADMIN}
+
+
+def can_read_claims(role: str) -> bool:
+    """The claims queue and a claim's page, scoped to the user's unit subtree (SPEC S1);
+    the auditor reads them like everything else."""
+    return role in Role.values
+
+
+def can_review_claims(role: str) -> bool:
+    """Start a review, record exclusions, return, reject, ask for settlement, approve."""
+    return role in CLAIM_REVIEWER_ROLES
+
+
+def can_second_approve(role: str) -> bool:
+    """The second approval of a claim of 5,000 or more, or sending it back (SPEC C3)."""
+    return role == Role.DISTRICT_ADMIN

@@ -7,9 +7,13 @@ from functools import partial, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 
 from huzhu.accounts import roles
+from huzhu.accounts.access import scope_path
+from huzhu.org.models import Unit
+from huzhu.org.paths import starts_with
 
 
 def staff_view(view=None, *, password_change: bool = False):
@@ -49,6 +53,20 @@ def require(check):
     return decorator
 
 
+def unit_filter(request) -> Unit | None:
+    """The unit a list is narrowed to (`?unit=`): None when not asked for; a unit outside
+    the user's scope, or not a number, is a 404 (SPEC S1)."""
+    raw = request.GET.get("unit")
+    if not raw:
+        return None
+    unit = None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        unit = Unit.objects.filter(starts_with("path", scope_path(request.user)), pk=raw).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
 def console_context(request):
     user = request.user
     role = getattr(user, "role", "") if user.is_authenticated else ""
@@ -62,4 +80,7 @@ def console_context(request):
         "can_assign_held": roles.can_assign_held(role),
         "can_upload_rosters": roles.can_upload_rosters(role),
         "can_read_finance": roles.can_read_finance(role),
+        "can_read_claims": roles.can_read_claims(role),
+        "can_review_claims": roles.can_review_claims(role),
+        "can_second_approve": roles.can_second_approve(role),
     }

@@ -2,19 +2,17 @@
 with the bank's reason and what happens next; its workbook; and the failure SMS job."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.accounts.access import scope_path
-from huzhu.console.access import require, staff_view
+from huzhu.console.access import require, staff_view, unit_filter
 from huzhu.console.views_enrollment import _int, _years
 from huzhu.jobs.services import JobAlreadyRunning
 from huzhu.org.models import Unit
-from huzhu.org.paths import starts_with
 from huzhu.payments import feedback
 from huzhu.payments.feedback_export import export_feedback
 from huzhu.payments.feedback_job import start_failure_notices
@@ -29,17 +27,7 @@ def _filters(request) -> tuple[int, Unit | None, str]:
     year = _int(request.GET.get("year"))
     if year not in years:
         year = years[0]
-    unit = None
-    raw = request.GET.get("unit")
-    if raw:
-        unit_id = _int(raw)
-        unit = (
-            Unit.objects.filter(starts_with("path", scope_path(request.user)), pk=unit_id).first()
-            if unit_id is not None
-            else None
-        )
-        if unit is None:
-            raise Http404
+    unit = unit_filter(request)
     kind = request.GET.get("kind", "")
     if kind not in feedback.KINDS:
         kind = ""

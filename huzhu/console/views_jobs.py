@@ -107,9 +107,10 @@ def stored_file(request, pk: int):
     return serve_stored(request, stored)
 
 
-def serve_stored(request, stored: StoredFile):
+def serve_stored(request, stored: StoredFile, *, inline: bool = False):
     """Send a stored file the caller has found in the user's scope, with its audit row;
-    410 when it is no longer on disk."""
+    410 when it is no longer on disk. `inline` only for the kinds a browser shows safely
+    (a claim's photos and PDFs): everything else is a download."""
     try:
         content = open_stored(stored)
     except FileNotFoundError:
@@ -126,7 +127,7 @@ def serve_stored(request, stored: StoredFile):
     )
     response = FileResponse(
         content,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=stored.original_name,
         content_type=stored.content_type,
     )

@@ -55,3 +55,17 @@ document.addEventListener("click", function (event) {
     first.focus();
   }
 });
+
+// <form data-submit-once>: a second click while the first is on its way sends nothing (the
+// server refuses a repeated step anyway; this spares the member of staff the message).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-submit-once")) {
+    return;
+  }
+  if (form.getAttribute("data-sent")) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-sent", "1");
+});
