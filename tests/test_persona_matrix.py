@@ -17,6 +17,7 @@ from django.utils import timezone
 
 import huzhu
 from huzhu.accounts.roles import Role
+from huzhu.claims.models import RecoveryCase
 from huzhu.enrollment import services as enrollment_services
 from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
@@ -168,6 +169,13 @@ MATRIX = [
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
     ("POST", "console:claim_send_back", "claim",
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    # Recovery (B-X3): opened by reviewers on a paid claim ("claim" is only submitted, so it
+    # is refused by its state); cases are read in scope; finance records repayments.
+    ("POST", "console:claim_recover", "claim",
+                                            (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    ("GET", "console:recoveries", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
+    ("POST", "console:recovery_repay", "recovery",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -263,6 +271,8 @@ def _payload(name, tree, people):
             actor=None,
         )
         return {"year": 2022, "unit": tree.hutang_union.pk}
+    if name == "console:recovery_repay":
+        return {"amount": "10", "memo": "退回"}
     if name == "console:address_unlock":
         return {"address": "203.0.113.9"}
     if name == "console:unit_rename":
@@ -404,6 +414,21 @@ def _claim(people):
     return claim_helpers.submit(people.member)
 
 
+def _recovery(people, claim=None):
+    """An open recovery case of 30 yuan on 张三's claim (湖塘镇's first union)."""
+    claim = claim or _claim(people)
+    return RecoveryCase.objects.create(
+        claim=claim,
+        member=people.member,
+        year=2022,
+        amount=Decimal("30.00"),
+        reason="挂床",
+        method="repayment",
+        unit_path=claim.unit_path,
+        opened_at=timezone.now(),
+    )
+
+
 def _table_counts():
     counts = {}
     for model in apps.get_models():
@@ -483,6 +508,7 @@ def test_s1_each_persona_gets_the_expected_answer(
             claim.documents.values_list("pk", flat=True).first(),
         ],
         "refund": lambda: [_refund(people).pk],
+        "recovery": lambda: [_recovery(people).pk],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -550,6 +576,7 @@ def _is_allowed_write(name, persona):
         "console:finance_batch": {"district_admin", "finance"},
         "console:finance_refund_made": {"district_admin", "finance"},
         "console:claim_start_review": {"district_admin"},
+        "console:recovery_repay": {"district_admin", "finance"},
         "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),

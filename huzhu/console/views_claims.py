@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.claims import review, rules, selectors, services
-from huzhu.claims.models import ClaimState
+from huzhu.claims import recovery, review, rules, selectors, services
+from huzhu.claims.models import ClaimState, RecoveryMethod
 from huzhu.console.access import require, staff_view, unit_filter
 from huzhu.console.views_enrollment import _int, _years
 from huzhu.console.views_jobs import serve_stored
@@ -149,6 +149,9 @@ def claim(request, pk: int):
             "may_start": may_review and found.state == S.SUBMITTED,
             "may_decide": may_review and found.state == S.IN_REVIEW,
             "may_second": roles.can_second_approve(role) and found.state == S.AWAITING_SECOND,
+            "may_recover": may_review and found.state == S.PAID,
+            "recovery_methods": RecoveryMethod.choices,
+            "recoveries": list(found.recoveries.order_by("opened_at", "pk")),
             "needs_second_from": rules.SECOND_APPROVAL_FROM,
         },
     )
@@ -338,3 +341,38 @@ def claim_send_back(request, pk: int):
         ),
         _("The claim was sent back for another review."),
     )
+
+
+@require_POST
+@staff_view
+@require(roles.can_review_claims)
+def claim_recover(request, pk: int):
+    """B-X3: exclusions found after payment; what the year's entitlement no longer covers
+    becomes a recovery case (reason and method required)."""
+    found = selectors.claim_for(user=request.user, pk=pk)
+    try:
+        case = recovery.open_recovery(
+            claim_id=found.pk,
+            actor=request.user,
+            exclusions=review.chosen_exclusions(found, request.POST),
+            reason=_reason(request),
+            method=request.POST.get("method", ""),
+            request=request,
+        )
+    except services.ClaimError as refused:
+        messages.error(request, refused.message)
+    else:
+        if case is None:
+            messages.success(
+                request,
+                _(
+                    "The exclusions were recorded; the year's entitlement is unchanged, "
+                    "nothing is owed."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                _("A recovery of %(amount)s yuan was opened.") % {"amount": case.amount},
+            )
+    return redirect("console:claim", pk=found.pk)
