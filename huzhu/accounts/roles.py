@@ -137,3 +137,14 @@ def can_do_finance(role: str) -> bool:
     bank's result, send the failure SMS, mark a refund made, correct a ledger entry
     (SPEC D3–D9)."""
     return role in FINANCE_ROLES
+
+
+# SPEC C1, §12: a union clerk submits a claim for a member; the admins above the clerk and
+# the service agency may too. Finance and the auditor do not (scope decides which members).
+CLAIM_SUBMITTER_ROLES = {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK, Role.AGENCY}
+
+
+def can_submit_claims(role: str) -> bool:
+    """Submit a claim in the console for a member in scope (the user is the claim's
+    `submitted_by`, so they cannot approve it: C3)."""
+    return role in CLAIM_SUBMITTER_ROLES
