@@ -30,7 +30,9 @@ LEVEL_CHOICES = _choices(codes.CERTIFICATE_LEVEL_LABELS)
 # Highest first: the usual diagnosing hospital is the first offered.
 HOSPITAL_GRADE_CHOICES = _choices(codes.HOSPITAL_GRADE_LABELS)[::-1]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-DATE = forms.DateInput(attrs={"type": "date"})
+# An HTML date input takes and gives ISO dates whatever the language (a claim's answers
+# shown again are dates, not the text the browser sent).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The calculator's forms, their stays and the stays' hidden counts are written by one
 # renderer that writes the plain widgets in Python (the same HTML, a fraction of the cost).
 RENDERER = WidgetRenderer()
