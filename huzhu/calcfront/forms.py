@@ -245,17 +245,22 @@ class BaseStayFormSet(BaseFormSet):
         return not self.min_num <= total <= self.max_num or initial > total
 
 
-# absolute_max: however many stays a request claims, at most 20 forms are built.
-StayFormSet: type[BaseStayFormSet] = formset_factory(  # type: ignore[assignment,call-arg]
-    StayForm,
-    formset=BaseStayFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=20,
-    absolute_max=20,
-    renderer=RENDERER,
-)
+def stay_formset(form: type[StayForm]) -> type[BaseStayFormSet]:
+    """The stays of a form: one to 20. absolute_max: however many stays a request claims,
+    at most 20 forms are built."""
+    return formset_factory(  # type: ignore[return-value,call-arg]
+        form,
+        formset=BaseStayFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=20,
+        absolute_max=20,
+        renderer=RENDERER,
+    )
+
+
+StayFormSet = stay_formset(StayForm)
 
 
 def _amount(value) -> str:

@@ -91,7 +91,11 @@ def store_documents(
                 except FileRefused as exc:
                     raise DocumentRefused(
                         _("“%(kind)s”, file %(name)s: %(reason)s")
-                        % {"kind": kind_label(kind), "name": quote(name, 100), "reason": exc.message},
+                        % {
+                            "kind": kind_label(kind),
+                            "name": quote(name, 100),
+                            "reason": exc.message,
+                        },
                         kind,
                     ) from exc
                 kept.append((kind, stored.file))

@@ -8,16 +8,14 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
-from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from huzhu.calcfront.forms import (
     DATE,
-    RENDERER,
-    BaseStayFormSet,
     CalculatorForm,
     StayForm,
     build_case,
+    stay_formset,
 )
 from huzhu.claims.models import ClaimStay
 from huzhu.claims.services import StayDetails
@@ -54,16 +52,7 @@ class ClaimStayForm(StayForm):
         return data
 
 
-ClaimStayFormSet: type[BaseStayFormSet] = formset_factory(  # type: ignore[assignment,call-arg]
-    ClaimStayForm,
-    formset=BaseStayFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=20,
-    absolute_max=20,
-    renderer=RENDERER,
-)
+ClaimStayFormSet = stay_formset(ClaimStayForm)
 
 
 def _details(stays) -> list[StayDetails]:

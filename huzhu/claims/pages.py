@@ -102,7 +102,11 @@ def _sign(*, member: Member, actor, facts: dict, details, resubmission_of: int |
             "actor": _actor_key(actor),
             "facts": facts,
             "stays": [
-                [d.discharged_on.isoformat() if d.discharged_on else "", d.hospital, d.invoice_number]
+                [
+                    d.discharged_on.isoformat() if d.discharged_on else "",
+                    d.hospital,
+                    d.invoice_number,
+                ]
                 for d in details
             ],
             "resubmission_of": resubmission_of,
@@ -142,9 +146,7 @@ def _resubmission(raw, members: list[Member]) -> Claim | None:
         return None
     if not str(raw).isdigit():
         raise Http404
-    claim = Claim.objects.filter(
-        pk=int(raw), member__in=members, state=ClaimState.REJECTED
-    ).first()
+    claim = Claim.objects.filter(pk=int(raw), member__in=members, state=ClaimState.REJECTED).first()
     if claim is None:
         raise Http404
     return claim
@@ -196,7 +198,8 @@ def new_claim(request, *, members: list[Member], actor) -> dict | Claim:
     if post is not None and post.get("action") == "edit":
         return _edit(request, members=members, actor=actor, years=years, base=base)
     if post is None:
-        initial, stays = {}, [{}]
+        initial: dict = {}
+        stays: list[dict] = [{}]
         if resubmission is not None:
             initial = form_initial(resubmission.facts)
             stays = stays_initial(resubmission.facts, claim_details(resubmission)) or [{}]
@@ -332,23 +335,10 @@ def _submit(request, *, members, actor, years, base) -> dict | Claim:
                 request=request,
             )
     except DocumentRefused as exc:
-        return _step_two(
-            base,
-            member=member,
-            facts=facts,
-            answer=answer,
-            token=token,
-            error=exc.message,
-            errors={exc.field: exc.message},
-        )
+        error, errors = exc.message, {exc.field: exc.message}
     except services.ClaimError as exc:
         missing = rules.missing_documents(facts["benefit"], files)
-        return _step_two(
-            base,
-            member=member,
-            facts=facts,
-            answer=answer,
-            token=token,
-            error=exc.message,
-            errors={kind: _("Add this document.") for kind in missing},
-        )
+        error, errors = exc.message, {kind: _("Add this document.") for kind in missing}
+    return _step_two(
+        base, member=member, facts=facts, answer=answer, token=token, error=error, errors=errors
+    )

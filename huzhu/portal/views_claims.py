@@ -3,22 +3,18 @@ steps (huzhu.claims.pages), a claim's history and decision, its documents, and m
 information sent for a returned claim."""
 
 from django.db import transaction
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.calcfront.pages import blank_stay
 from huzhu.claims import pages, rules, selectors, services
 from huzhu.claims.documents import DocumentRefused, store_documents, uploads_by_kind
 from huzhu.claims.forms import ClaimStayFormSet, claim_facts_stays, stays_initial
 from huzhu.claims.models import Claim, ClaimState
-from huzhu.errors import file_gone
-from huzhu.files.services import open_stored
+from huzhu.files.responses import stored_response
 from huzhu.portal.views import member_view
 
 NOTE_CHARS = 500
@@ -104,7 +100,8 @@ def claim_resend(request, pk: int):
             % {"state": rules.state_label(claim.state)},
         )
     note = " ".join(request.POST.get("note", "").split())[:NOTE_CHARS]
-    facts, details = None, []
+    facts: dict | None = None
+    details: list[services.StayDetails] = []
     if _asks_stays(claim):
         stays = ClaimStayFormSet(request.POST, prefix="stay")
         if stays.is_damaged() or not stays.is_valid():
@@ -151,23 +148,6 @@ def claim_resend(request, pk: int):
 def claim_document(request, pk: int, doc_pk: int):
     """A document of the member's own claim, shown in the browser (SPEC S5)."""
     document = selectors.member_document(members=request.members, claim_pk=pk, pk=doc_pk)
-    stored = document.file
-    try:
-        content = open_stored(stored)
-    except FileNotFoundError:
-        return file_gone(request)
-    record_event(
-        action=Action.FILE_DOWNLOAD,
-        member=document.claim.member,
-        request=request,
-        target=stored,
-        unit_path=stored.unit_path,
-        summary=stored.original_name[:200],
-        data={"sha256": stored.sha256, "size": stored.size, "claim": pk},
+    return stored_response(
+        request, document.file, actor=None, member=document.claim.member, inline=True
     )
-    response = FileResponse(
-        content, as_attachment=False, filename=stored.original_name, content_type=stored.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
