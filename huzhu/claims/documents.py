@@ -6,7 +6,8 @@ content, audited); the same content sent again is the row kept before, so a memb
 retries after a refusal stores nothing twice.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -17,19 +18,23 @@ from huzhu.files import rules as file_rules
 from huzhu.files.models import StoredFile
 from huzhu.files.services import FileRefused, store_upload
 from huzhu.tabular import quote
+from huzhu.uploads import record_rejected_upload
 
 # A claim's photos: enough for a long stay's invoices, few enough that one request stays
 # small (each file is also held to HUZHU_UPLOAD_MAX_BYTES).
 MAX_FILES_PER_CLAIM = 30
 MAX_FILES_PER_KIND = 10
+T = TypeVar("T")
 
 
 class DocumentRefused(FileRefused):
     """A file of a claim not kept: `field` is the document kind it was sent as."""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str, field: str = "", *, name: str = "", size: int = 0):
         super().__init__(message)
         self.field = field
+        self.name = name
+        self.size = size
 
 
 def kind_label(kind: str) -> str:
@@ -97,9 +102,41 @@ def store_documents(
                             "reason": exc.message,
                         },
                         kind,
+                        name=name,
+                        size=upload.size or 0,
                     ) from exc
                 kept.append((kind, stored.file))
     return kept
+
+
+def with_documents(
+    *,
+    files: Mapping[str, Sequence[UploadedFile]],
+    unit_path: str,
+    actor,
+    then: Callable[[list[tuple[str, StoredFile]]], T],
+    request=None,
+    already: int = 0,
+) -> T:
+    """Keep the files and pass them to `then` (the submission, the resending) in one
+    transaction: a refused file or a refused claim keeps neither. A refused file is
+    audited after the rollback (SPEC S3), so that its row stays."""
+    try:
+        with transaction.atomic():
+            kept = store_documents(
+                files=files, unit_path=unit_path, actor=actor, request=request, already=already
+            )
+            return then(kept)
+    except DocumentRefused as exc:
+        record_rejected_upload(
+            actor=actor,
+            kind="claim",
+            name=exc.name,
+            size=exc.size,
+            reasons=[exc.message],
+            request=request,
+        )
+        raise
 
 
 def uploads_by_kind(files, kinds: Iterable[str]) -> dict[str, list[UploadedFile]]:

@@ -11,13 +11,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from huzhu.calcfront.pages import blank_stay
 from huzhu.claims import rules, services
-from huzhu.claims.documents import DocumentRefused, kind_label, store_documents, uploads_by_kind
+from huzhu.claims.documents import DocumentRefused, kind_label, uploads_by_kind, with_documents
 from huzhu.claims.forms import ClaimForm, ClaimStayFormSet, claim_facts, stays_initial
 from huzhu.claims.models import Claim, ClaimState, DocumentKind
 from huzhu.enrollment.models import Enrollment
@@ -321,11 +320,12 @@ def _submit(request, *, members, actor, years, base) -> dict | Claim:
     files = uploads_by_kind(request.FILES, offered)
     enrollment = Enrollment.objects.get(member=member, year=int(facts["year"]))
     try:
-        with transaction.atomic():
-            documents = store_documents(
-                files=files, unit_path=enrollment.unit_path, actor=actor, request=request
-            )
-            return services.submit_claim(
+        return with_documents(
+            files=files,
+            unit_path=enrollment.unit_path,
+            actor=actor,
+            request=request,
+            then=lambda documents: services.submit_claim(
                 member=member,
                 facts=facts,
                 documents=documents,
@@ -333,7 +333,8 @@ def _submit(request, *, members, actor, years, base) -> dict | Claim:
                 actor=actor,
                 resubmission_of=resubmission,
                 request=request,
-            )
+            ),
+        )
     except DocumentRefused as exc:
         error, errors = exc.message, {exc.field: exc.message}
     except services.ClaimError as exc:

@@ -2,7 +2,6 @@
 steps (huzhu.claims.pages), a claim's history and decision, its documents, and more
 information sent for a returned claim."""
 
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huzhu.calcfront.pages import blank_stay
 from huzhu.claims import pages, rules, selectors, services
-from huzhu.claims.documents import DocumentRefused, store_documents, uploads_by_kind
+from huzhu.claims.documents import DocumentRefused, uploads_by_kind, with_documents
 from huzhu.claims.forms import ClaimStayFormSet, claim_facts_stays, stays_initial
 from huzhu.claims.models import Claim, ClaimState
 from huzhu.files.responses import stored_response
@@ -117,15 +116,13 @@ def claim_resend(request, pk: int):
             error=_("Add the documents asked for, or a note saying what you send."),
         )
     try:
-        with transaction.atomic():
-            documents = store_documents(
-                files=files,
-                unit_path=claim.unit_path,
-                actor=None,
-                request=request,
-                already=claim.documents.count(),
-            )
-            services.resend(
+        with_documents(
+            files=files,
+            unit_path=claim.unit_path,
+            actor=None,
+            request=request,
+            already=claim.documents.count(),
+            then=lambda documents: services.resend(
                 claim_id=claim.pk,
                 member=claim.member,
                 facts=facts,
@@ -133,7 +130,8 @@ def claim_resend(request, pk: int):
                 stays=details,
                 note=note,
                 request=request,
-            )
+            ),
+        )
     except DocumentRefused as exc:
         inputs = pages.document_inputs(claim.benefit, {exc.field: exc.message})
         return _claim_page(request, claim, status=400, error=exc.message, document_inputs=inputs)

@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from huzhu.accounts.roles import Role
+from huzhu.audit.actions import Action
+from huzhu.audit.models import AuditEvent
 from huzhu.claims import services
 from huzhu.claims.models import Claim, ClaimDocument, ClaimState, ClaimStay
 from huzhu.files.models import StoredFile
@@ -183,6 +185,10 @@ def test_s5_a_script_renamed_jpg_is_refused_naming_the_document_and_nothing_is_k
     assert response.status_code == 200 and response.context["step"] == 2
     assert "住院发票" in html and "invoice.jpg" in html and "程序" in html
     assert not Claim.objects.exists() and not StoredFile.objects.exists()
+    # The refusal itself is kept in the audit log (SPEC S3), the stored photos are not.
+    refused = AuditEvent.objects.get(action=Action.UPLOAD_REJECTED)
+    assert refused.data["name"] == "invoice.jpg" and refused.data["kind"] == "claim"
+    assert not AuditEvent.objects.filter(action=Action.UPLOAD).exists()
 
 
 def test_s5_an_oversized_file_is_refused(client, tree, settings):
@@ -251,6 +257,8 @@ def test_s5_a_member_opens_their_own_document_inline(client, tree):
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
+    seen = AuditEvent.objects.get(action=Action.FILE_DOWNLOAD)
+    assert seen.actor_member_id == member.pk and seen.object_id == str(document.file_id)
 
 
 def test_s1_another_members_claim_and_document_are_not_found(client, tree):
