@@ -143,9 +143,12 @@ def _resubmission(raw, members: list[Member]) -> Claim | None:
     anything else."""
     if raw in (None, ""):
         return None
-    if not str(raw).isdigit():
+    text = str(raw)
+    if not (text.isascii() and text.isdigit() and len(text) <= 12):
         raise Http404
-    claim = Claim.objects.filter(pk=int(raw), member__in=members, state=ClaimState.REJECTED).first()
+    claim = Claim.objects.filter(
+        pk=int(text), member__in=members, state=ClaimState.REJECTED
+    ).first()
     if claim is None:
         raise Http404
     return claim

@@ -424,3 +424,39 @@ def test_a_get_of_the_resend_action_is_the_apps_405(client, tree):
     response = client.get(reverse("portal:claim_resend", args=[claim.pk]))
     assert response.status_code == 405 and "POST" in response["Allow"]
     assert re.search("无法以这种方式打开此页面", response.content.decode())
+
+
+def test_c2_damaged_stays_sent_with_a_settlement_change_nothing(client, tree, reviewers):
+    from tests.claims.helpers import hospital_facts, stay
+
+    member = paid_member(tree.hutang_union)
+    claim = submit(member, hospital_facts(stay(self_pay="0", settlement_pending=True)))
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    services.needs_settlement(claim_id=claim.pk, actor=reviewers.agency)
+    steps.as_member(client, member)
+    answers = {k: v for k, v in steps.hospital_answers().items() if k.startswith("stay-")}
+    answers["stay-TOTAL_FORMS"] = "abc"
+    response = client.post(reverse("portal:claim_resend", args=[claim.pk]), answers)
+    assert response.status_code == 400
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.NEEDS_SETTLEMENT
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "submit"},
+        {"action": "submit", "answers": "x" * 5000},
+        {"action": "edit", "answers": ""},
+        {"action": "estimate", "year": "9999", "benefit": "nonsense"},
+        {"action": "estimate", "resubmit": "12345678901234567890"},
+        {"action": "estimate", "resubmit": "²"},
+        {"action": "estimate", "member": "²", **steps.hospital_answers()},
+    ],
+)
+def test_hostile_posts_of_the_new_claim_page_are_answered_without_a_500(client, tree, data):
+    member = paid_member(tree.hutang_union)
+    steps.as_member(client, member)
+    response = client.post(_new(client), data)
+    assert response.status_code in (200, 400, 404)
+    assert not Claim.objects.exists()
