@@ -291,28 +291,41 @@ def _answer_again(base, years, facts, details, **extra) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Signed:
+    """Step 1's answers as they came back signed, and the page's context with them."""
+
+    member: Member
+    facts: dict
+    details: list[services.StayDetails]
+    base: dict
+
+
+def _signed(request, *, members, actor, base) -> Signed:
+    member, facts, details, resubmission_pk = _unsign(
+        request.POST.get("answers", ""), members=members, actor=actor
+    )
+    resubmission = _resubmission(resubmission_pk, [member]) if resubmission_pk else None
+    base = {**base, "resubmission": resubmission, "chosen": member.pk}
+    return Signed(member, facts, details, base)
+
+
 def _edit(request, *, members, actor, years, base) -> dict:
     """Back from step 2 to the questions, answered as they were."""
     try:
-        member, facts, details, resubmission_pk = _unsign(
-            request.POST.get("answers", ""), members=members, actor=actor
-        )
+        signed = _signed(request, members=members, actor=actor, base=base)
     except StaleAnswers:
         return _stale(base, years)
-    resubmission = _resubmission(resubmission_pk, [member]) if resubmission_pk else None
-    base = {**base, "resubmission": resubmission, "chosen": member.pk}
-    return _answer_again(base, years, facts, details)
+    return _answer_again(signed.base, years, signed.facts, signed.details)
 
 
 def _submit(request, *, members, actor, years, base) -> dict | Claim:
     try:
-        member, facts, details, resubmission_pk = _unsign(
-            request.POST.get("answers", ""), members=members, actor=actor
-        )
+        signed = _signed(request, members=members, actor=actor, base=base)
     except StaleAnswers:
         return _stale(base, years)
-    resubmission = _resubmission(resubmission_pk, [member]) if resubmission_pk else None
-    base = {**base, "resubmission": resubmission, "chosen": member.pk}
+    member, facts, details, base = signed.member, signed.facts, signed.details, signed.base
+    resubmission = base["resubmission"]
     try:
         answer = services.estimate(member, facts)
     except services.ClaimError as exc:

@@ -5,7 +5,7 @@ import pytest
 
 from huzhu.claims import rules
 from huzhu.claims.models import Claim, ClaimState
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, member_phone_page, screenshot
 from tests.claims.helpers import paid_member, photo_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,13 +16,7 @@ def test_c1_a_member_claims_a_hospital_stay_on_a_phone(
 ):
     settings.HUZHU_FILES_DIR = tmp_path / "files"
     member = paid_member(tree.hutang_union)
-    session = client.session
-    session["member_ids"] = [member.pk]
-    session.save()
-    page = new_page(PHONE, mobile=True)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
-    )
+    page = member_phone_page(new_page, live_server, client, member)
     page.goto(f"{live_server.url}/m/")
     page.click("#home-claims a.btn:not(.secondary)")
     page.wait_for_selector("#claim-questions")
