@@ -158,3 +158,14 @@ def can_review_claims(role: str) -> bool:
 def can_second_approve(role: str) -> bool:
     """The second approval of a claim of 5,000 or more, or sending it back (SPEC C3)."""
     return role == Role.DISTRICT_ADMIN
+
+
+# SPEC C1, §12: a union clerk submits a claim for a member; the admins above the clerk and
+# the service agency may too. Finance and the auditor do not (scope decides which members).
+CLAIM_SUBMITTER_ROLES = {Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.GRASSROOTS_CLERK, Role.AGENCY}
+
+
+def can_submit_claims(role: str) -> bool:
+    """Submit a claim in the console for a member in scope (the user is the claim's
+    `submitted_by`, so they cannot approve it: C3)."""
+    return role in CLAIM_SUBMITTER_ROLES

@@ -30,7 +30,9 @@ LEVEL_CHOICES = _choices(codes.CERTIFICATE_LEVEL_LABELS)
 # Highest first: the usual diagnosing hospital is the first offered.
 HOSPITAL_GRADE_CHOICES = _choices(codes.HOSPITAL_GRADE_LABELS)[::-1]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-DATE = forms.DateInput(attrs={"type": "date"})
+# An HTML date input takes and gives ISO dates whatever the language (a claim's answers
+# shown again are dates, not the text the browser sent).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The calculator's forms, their stays and the stays' hidden counts are written by one
 # renderer that writes the plain widgets in Python (the same HTML, a fraction of the cost).
 RENDERER = WidgetRenderer()
@@ -243,17 +245,22 @@ class BaseStayFormSet(BaseFormSet):
         return not self.min_num <= total <= self.max_num or initial > total
 
 
-# absolute_max: however many stays a request claims, at most 20 forms are built.
-StayFormSet: type[BaseStayFormSet] = formset_factory(  # type: ignore[assignment,call-arg]
-    StayForm,
-    formset=BaseStayFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=20,
-    absolute_max=20,
-    renderer=RENDERER,
-)
+def stay_formset(form: type[StayForm]) -> type[BaseStayFormSet]:
+    """The stays of a form: one to 20. absolute_max: however many stays a request claims,
+    at most 20 forms are built."""
+    return formset_factory(  # type: ignore[return-value,call-arg]
+        form,
+        formset=BaseStayFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=20,
+        absolute_max=20,
+        renderer=RENDERER,
+    )
+
+
+StayFormSet = stay_formset(StayForm)
 
 
 def _amount(value) -> str:

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from huzhu.calcfront.answers import calculate_payload
-from huzhu.calcfront.forms import CalculatorForm, StayFormSet, build_case
+from huzhu.calcfront.forms import BaseStayFormSet, CalculatorForm, StayFormSet, build_case
 from huzhu.dates import scheme_today
 from huzhu.money import format_yuan_short
 from huzhu.policy.calculator import CalculatorInputError
@@ -53,18 +53,21 @@ def benefit_summary(policies: Mapping[int, Policy]) -> dict | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _blank_stay(language: str | None) -> SafeString:
+def _blank_stay(language: str | None, formset: type[BaseStayFormSet]) -> SafeString:
     """A stay as the page first shows it, `__prefix__` for its index and `__number__` for
     its number: the same for every request in a language, so rendered once. The page's
     <template> holds it as it is; a fresh page's first stay is it with 0 and 1."""
     return render_to_string(
         "policy/_stay.html",
-        {"stay": StayFormSet(prefix="stay").empty_form, "number": "__number__", "open": True},
+        {"stay": formset(prefix="stay").empty_form, "number": "__number__", "open": True},
     )
 
 
-def blank_stay(index: int | None = None) -> SafeString:
-    html = _blank_stay(translation.get_language())
+def blank_stay(
+    index: int | None = None, formset: type[BaseStayFormSet] = StayFormSet
+) -> SafeString:
+    """`formset`: the stays of another form built on the calculator's (a claim's)."""
+    html = _blank_stay(translation.get_language(), formset)
     if index is None:
         return html
     # Only the two placeholders change: names, ids and the number; all of them escaped text.

@@ -1,18 +1,21 @@
-"""Reads of claims for the review console, always scoped to the user's unit subtree (SPEC
-S1): the queue, one claim with what its page shows, and one of its documents."""
+"""Reads of claims. The review console's are always scoped to the user's unit subtree (SPEC
+S1): the queue, one claim with what its page shows, and one of its documents. The member
+portal's are the signed-in members' own, nobody else's (another member's claim or document
+is answered as if it did not exist)."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from huzhu.accounts.access import scope_path
-from huzhu.claims.models import Claim, ClaimDocument, ClaimState
+from huzhu.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState
 from huzhu.claims.rules import state_label
+from huzhu.members.models import Member
 from huzhu.org.models import Unit, UnitKind
 from huzhu.org.paths import rows_after, rows_before, starts_with
 from huzhu.policy.codes import BENEFIT_LABELS
@@ -228,3 +231,45 @@ def other_claims_of_year(*, user, claim: Claim) -> QuerySet[Claim]:
         .only("pk", "benefit", "state", "submitted_at", "estimate", "amount")
         .order_by("submitted_at", "pk")
     )
+
+
+# What the portal shows of a claim's history: what the member was told, and the submission.
+MEMBER_EVENTS = ~Q(message="") | Q(from_state="")
+
+
+def member_claims(*, members: list[Member]) -> QuerySet[Claim]:
+    """The members' claims, newest first, each with the last thing the member was told."""
+    last = (
+        ClaimEvent.objects.filter(claim=OuterRef("pk"))
+        .exclude(message="")
+        .order_by("-at", "-id")
+        .values("message")[:1]
+    )
+    return (
+        Claim.objects.filter(member__in=members)
+        .select_related("member")
+        .annotate(last_message=Subquery(last))
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def member_claim(*, members: list[Member], pk: int) -> Claim:
+    claim = Claim.objects.filter(member__in=members, pk=pk).select_related("member").first()
+    if claim is None:
+        raise Http404
+    return claim
+
+
+def member_events(claim: Claim) -> QuerySet[ClaimEvent]:
+    return claim.events.filter(MEMBER_EVENTS).order_by("at", "id")
+
+
+def member_document(*, members: list[Member], claim_pk: int, pk: int) -> ClaimDocument:
+    document = (
+        ClaimDocument.objects.filter(pk=pk, claim_id=claim_pk, claim__member__in=members)
+        .select_related("file", "claim")
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document

@@ -83,4 +83,5 @@ def console_context(request):
         "can_read_claims": roles.can_read_claims(role),
         "can_review_claims": roles.can_review_claims(role),
         "can_second_approve": roles.can_second_approve(role),
+        "can_submit_claims": roles.can_submit_claims(role),
     }

@@ -5,6 +5,7 @@ from huzhu.console import (
     views_audit,
     views_auth,
     views_bank,
+    views_claim_submission,
     views_claims,
     views_enrollment,
     views_feedback,
@@ -54,6 +55,11 @@ urlpatterns = [
     path("rosters/export", views_rosters_output.roster_export, name="roster_export"),
     path("rosters/forms", views_rosters_output.roster_forms, name="roster_forms"),
     path("members/<int:pk>/edit", views_member_records.member_edit, name="member_edit"),
+    path(
+        "members/<int:pk>/claims/new",
+        views_claim_submission.member_claim_new,
+        name="member_claim_new",
+    ),
     path("members/<int:pk>/move", views_member_records.member_move, name="member_move"),
     path("corrections/", views_member_records.corrections, name="corrections"),
     path(

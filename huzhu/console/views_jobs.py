@@ -1,12 +1,10 @@
 """Background jobs ("My jobs", a job's page and its progress fragment), the member-list
 export that starts one, and the download of stored files (SPEC S5)."""
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,22 +12,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.audit.actions import Action
-from huzhu.audit.services import record_event
 from huzhu.console import views_finance
 from huzhu.console.access import staff_view
 from huzhu.console.views_rosters_import import job_follow_link
-from huzhu.errors import file_gone
 from huzhu.files.models import StoredFile
+from huzhu.files.responses import stored_response
 from huzhu.files.selectors import stored_file_for
-from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
 from huzhu.jobs.models import Job
 from huzhu.jobs.selectors import job_for, jobs_for
 from huzhu.jobs.services import JobAlreadyRunning, fail_stalled_jobs, start_job
 from huzhu.payments.selectors import is_request_file, is_result_upload
-
-logger = logging.getLogger(__name__)
 
 
 def _seen(request, pk: int) -> Job:
@@ -108,29 +101,6 @@ def stored_file(request, pk: int):
 
 
 def serve_stored(request, stored: StoredFile, *, inline: bool = False):
-    """Send a stored file the caller has found in the user's scope, with its audit row;
-    410 when it is no longer on disk. `inline` only for the kinds a browser shows safely
-    (a claim's photos and PDFs): everything else is a download."""
-    try:
-        content = open_stored(stored)
-    except FileNotFoundError:
-        logger.error("stored file %s (%s) is missing from the store", stored.pk, stored.sha256)
-        return file_gone(request)
-    record_event(
-        action=Action.FILE_DOWNLOAD,
-        actor=request.user,
-        request=request,
-        target=stored,
-        unit_path=stored.unit_path,
-        summary=stored.original_name[:200],
-        data={"sha256": stored.sha256, "size": stored.size},
-    )
-    response = FileResponse(
-        content,
-        as_attachment=not inline,
-        filename=stored.original_name,
-        content_type=stored.content_type,
-    )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """Send a stored file the caller has found in the user's scope. `inline` only for the
+    kinds a browser shows safely (a claim's photos and PDFs): everything else is a download."""
+    return stored_response(request, stored, actor=request.user, inline=inline)

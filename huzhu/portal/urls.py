@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huzhu.portal import views, views_enrollment
+from huzhu.portal import views, views_claims, views_enrollment
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,13 @@ urlpatterns = [
         name="bank_signing",
     ),
     path("calc/", views.calculator, name="calculator"),
+    path("claims/", views_claims.claims, name="claims"),
+    path("claims/new", views_claims.claim_new, name="claim_new"),
+    path("claims/<int:pk>", views_claims.claim, name="claim"),
+    path("claims/<int:pk>/resend", views_claims.claim_resend, name="claim_resend"),
+    path(
+        "claims/<int:pk>/documents/<int:doc_pk>",
+        views_claims.claim_document,
+        name="claim_document",
+    ),
 ]

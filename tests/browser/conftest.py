@@ -90,3 +90,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def member_phone_page(new_page, live_server, client, member):
+    """A phone-sized page signed in to the portal as the member."""
+    session = client.session
+    session["member_ids"] = [member.pk]
+    session.save()
+    page = new_page(PHONE, mobile=True)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
+    )
+    return page

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from huzhu.enrollment.models import Authorization, Enrollment, State
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, member_phone_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,13 +20,7 @@ def test_e3_a_member_signs_up_online_through_the_simulated_bank(
     monkeypatch.setattr(
         "huzhu.portal.views_enrollment.scheme_today", lambda: datetime.date(2021, 11, 1)
     )
-    session = client.session
-    session["member_ids"] = [member.pk]
-    session.save()
-    page = new_page(PHONE, mobile=True)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
-    )
+    page = member_phone_page(new_page, live_server, client, member)
     page.goto(f"{live_server.url}/m/enrollments/")
     screenshot(page, "portal-enrollments-online-offer-phone")
     page.get_by_role("link", name="网上签约").click()

@@ -7,7 +7,7 @@ import pytest
 
 from huzhu.enrollment import services
 from huzhu.enrollment.models import Enrollment, State
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, member_phone_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +29,7 @@ def test_e4_a_member_of_2021_renews_in_one_tap_then_revokes(
     monkeypatch.setattr(
         "huzhu.portal.views_enrollment.scheme_today", lambda: datetime.date(2021, 11, 1)
     )
-    session = client.session
-    session["member_ids"] = [member.pk]
-    session.save()
-    page = new_page(PHONE, mobile=True)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
-    )
+    page = member_phone_page(new_page, live_server, client, member)
     page.goto(f"{live_server.url}/m/enrollments/")
     screenshot(page, "portal-enrollments-renew-phone")
     page.get_by_role("button", name="一键续签").click()
