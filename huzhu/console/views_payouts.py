@@ -1,0 +1,274 @@
+"""The payout pages (SPEC C4, §12 Finance): payout batches of approved claims — build one,
+download its request file, upload the bank's result, see each payout's outcome — the files
+refused with every problem, and the claims whose payouts failed too often (需人工跟进).
+
+Finance and the district admin use them; the auditor reads them (every POST is refused,
+and so is the request file, which holds full ID and card numbers); nobody else sees them.
+Building and applying run in the request (docs/decisions.md "Payout pages run in the
+request"): a payout batch holds the claims approved since the last one, not a year's
+enrollments."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from huzhu.accounts import roles
+from huzhu.audit.actions import Action
+from huzhu.audit.services import record_event
+from huzhu.claims import payouts
+from huzhu.claims.models import (
+    PayoutBatch,
+    PayoutBatchState,
+    PayoutItem,
+    PayoutOutcome,
+    RefusedPayoutFile,
+)
+from huzhu.console.access import require, staff_view
+from huzhu.errors import file_gone
+from huzhu.files import rules as file_kinds
+from huzhu.files.services import FileRefused, open_stored, store_upload
+from huzhu.org.services import district
+from huzhu.payments import bankfile
+from huzhu.payments.bankfile import PaymentFileError
+from huzhu.uploads import record_rejected_upload, size_error
+
+PAGE_SIZE = 50
+
+
+class PayoutResultForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Result file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.csv"}),
+    )
+
+
+def _figures(prefix: str = "") -> dict:
+    def outcome(value):
+        return Q(**{f"{prefix}outcome": value})
+
+    amount = f"{prefix}amount"
+    count = f"{prefix}pk" if prefix else "pk"
+    return {
+        "paid_n": Count(count, filter=outcome(PayoutOutcome.PAID)),
+        "paid_sum": Sum(amount, filter=outcome(PayoutOutcome.PAID)),
+        "offset_sum": Sum(f"{prefix}offset", filter=outcome(PayoutOutcome.PAID)),
+        "failed_n": Count(count, filter=outcome(PayoutOutcome.FAILED)),
+        "failed_sum": Sum(amount, filter=outcome(PayoutOutcome.FAILED)),
+        "pending_n": Count(count, filter=outcome(PayoutOutcome.PENDING)),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+@require(roles.can_read_finance)
+def batches(request):
+    """The payout batches, newest first; the build button (SPEC C4)."""
+    if request.method == "POST":
+        if not roles.can_do_finance(request.user.role):
+            raise PermissionDenied
+        batch = payouts.create_payout_batch(actor=request.user)
+        if batch is None:
+            messages.info(request, _("No approved claim is waiting for a payout."))
+            return redirect("console:finance_payouts")
+        messages.success(
+            request,
+            _("Payout batch %(number)s was built: %(n)s payouts to the bank, %(total)s yuan.")
+            % {
+                "number": batch.number,
+                "n": batch.item_count,
+                "total": bankfile.money(batch.total),
+            },
+        )
+        return redirect("console:finance_payout", batch_pk=batch.pk)
+    listed = (
+        PayoutBatch.objects.select_related("created_by")
+        .annotate(**_figures("items__"))
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": "",
+        "waiting": payouts.candidates().count(),
+        "follow_up": payouts.follow_up().count(),
+        "refused": RefusedPayoutFile.objects.filter(batch__isnull=True)[:10],
+        "can_run": roles.can_do_finance(request.user.role),
+    }
+    return render(request, "console/finance/payouts.html", context)
+
+
+def _batch(batch_pk: int) -> PayoutBatch:
+    return get_object_or_404(PayoutBatch.objects.select_related("created_by"), pk=batch_pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+@require(roles.can_read_finance)
+def batch(request, batch_pk: int):
+    """One payout batch: its figures, each payout's outcome, the request file, the result
+    upload and the result files refused (SPEC C4, D5)."""
+    found = _batch(batch_pk)
+    form = PayoutResultForm()
+    if request.method == "POST":
+        if not roles.can_do_finance(request.user.role):
+            raise PermissionDenied
+        form = PayoutResultForm(request.POST, request.FILES)
+        if form.is_valid():
+            answered = _upload_result(request, found, form)
+            if answered is not None:
+                return answered
+    outcome = request.GET.get("outcome", "")
+    outcome = outcome if outcome in PayoutOutcome.values else ""
+    items = PayoutItem.objects.filter(batch=found).select_related(
+        "claim__member", "claim__organizing_unit"
+    )
+    if outcome:
+        items = items.filter(outcome=outcome)
+    page = Paginator(items.order_by("seq"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "batch": found,
+        "figures": PayoutItem.objects.filter(batch=found).aggregate(**_figures()),
+        "page": page,
+        "outcome": outcome,
+        "outcomes": PayoutOutcome.choices,
+        "query": urlencode({"outcome": outcome}) if outcome else "",
+        "results": found.files.order_by("-received_at"),
+        "refused": found.refused_files.all()[:10],
+        "form": form,
+        "can_run": roles.can_do_finance(request.user.role),
+    }
+    return render(
+        request, "console/finance/payout.html", context, status=400 if form.errors else 200
+    )
+
+
+def _upload_result(request, found: PayoutBatch, form: PayoutResultForm):
+    """Keep the result file and apply it; None when the form shows why not."""
+    sent = form.cleaned_data["file"]
+    name, size = sent.name, sent.size
+
+    def refuse(*problems: str) -> None:
+        record_rejected_upload(
+            actor=request.user,
+            kind="payout_result",
+            name=name,
+            size=size,
+            reasons=list(problems),
+            request=request,
+        )
+        for problem in problems:
+            form.add_error("file", problem)
+
+    limit = settings.HUZHU_BANK_FILE_MAX_BYTES
+    too_large = size_error(size, limit)
+    if too_large:
+        refuse(too_large)
+        return None
+    try:
+        stored = store_upload(
+            actor=request.user,
+            source=sent,
+            name=name,
+            unit_path=district().path,
+            allowed=frozenset({file_kinds.CSV.code}),
+            purpose="payout_result",
+            request=request,
+            limit=limit,
+        )
+    except FileRefused as exc:
+        refuse(exc.message)
+        return None
+    with open_stored(stored.file) as handle:
+        content = handle.read()
+    earlier = payouts.applied_payout_result(stored.file.sha256)
+    if earlier is None:
+        named = bankfile.bank_file_format().result_batch_id(content)
+        if named is None:
+            refuse(
+                _("The file is not a bank result file: its first line must be H|batch|count|total.")
+            )
+            return None
+        if named != found.number:
+            refuse(
+                _("The file is the result of batch %(named)s, not of batch %(batch)s.")
+                % {"named": named, "batch": found.number}
+            )
+            return None
+    try:
+        applied = payouts.apply_payout_result(content=content, actor=request.user)
+    except PaymentFileError as exc:
+        for problem in exc.errors:
+            form.add_error("file", problem)
+        if exc.more:
+            form.add_error("file", _("… and %(n)s more problems.") % {"n": exc.more})
+        return None
+    if applied.already:
+        messages.info(
+            request,
+            _("This result file was already applied to batch %(number)s. Nothing was changed.")
+            % {"number": applied.batch.number},
+        )
+    else:
+        messages.success(
+            request,
+            _("Payout batch %(number)s: %(paid)s paid, %(failed)s failed.")
+            % {"number": applied.batch.number, "paid": applied.paid, "failed": applied.failed},
+        )
+    return redirect("console:finance_payout", batch_pk=applied.batch.pk)
+
+
+@never_cache
+@require_GET
+@staff_view
+@require(roles.can_do_finance)
+def request_file(request, batch_pk: int):
+    """The request file as sent to the bank: every payee's full ID and card numbers, so a
+    full view of them, audited as one (SPEC S2, S3)."""
+    found = _batch(batch_pk)
+    if found.request_file is None:
+        raise Http404
+    try:
+        content = payouts.request_content(found)
+    except FileNotFoundError:
+        return file_gone(request)
+    record_event(
+        action=Action.PAYOUT_REQUEST_DOWNLOAD,
+        actor=request.user,
+        request=request,
+        target=found,
+        unit_path=district().path,
+        summary=_(
+            "Request file of payout batch %(number)s: %(n)s payouts with full ID and card numbers"
+        )
+        % {"number": found.number, "n": found.item_count},
+        data={"batch": found.number, "items": found.item_count, "sha256": found.request_sha256},
+    )
+    response = HttpResponse(content, content_type="text/plain; charset=gbk")
+    response["Content-Disposition"] = f'attachment; filename="payout-{found.number}.txt"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@staff_view
+@require(roles.can_read_finance)
+def follow_up(request):
+    """Approved claims no payout batch takes any more (需人工跟进): failed as often as the
+    policy allows, failed with a code not retried, or no union card on file."""
+    page = Paginator(payouts.follow_up(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/finance/payout_follow_up.html",
+        {"page": page, "query": "", "settled": PayoutBatchState.SETTLED},
+    )
