@@ -140,7 +140,10 @@ def batch(request, batch_pk: int):
         "figures": PayoutItem.objects.filter(batch=found).aggregate(**_figures()),
         "page": page,
         "outcome": outcome,
-        "outcomes": PayoutOutcome.choices,
+        "outcomes": [
+            (value, _("Paid out") if value == PayoutOutcome.PAID else label)
+            for value, label in PayoutOutcome.choices
+        ],
         "query": urlencode({"outcome": outcome}) if outcome else "",
         "results": found.files.order_by("-received_at"),
         "refused": found.refused_files.all()[:10],

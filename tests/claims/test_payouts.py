@@ -28,6 +28,7 @@ from huzhu.claims.models import (
 )
 from huzhu.ledger import reconcile
 from huzhu.ledger.models import EntryKind, LedgerEntry
+from huzhu.ledger.services import correct
 from huzhu.members.sms import OutboxSender
 from huzhu.payments.bankfile import ENCODING, PaymentFileError, money
 from tests.claims.helpers import approved, hospital_facts, paid_member
@@ -294,3 +295,34 @@ def test_c4_two_payout_batches_built_at_once_take_each_claim_once(tree, reviewer
     assert outcomes == ["ok", "ok"]
     taken = list(PayoutItem.objects.values_list("claim", flat=True))
     assert sorted(taken) == sorted(c.pk for c in claims)
+
+
+def test_d9_a_correction_of_a_payout_entry_is_kept_apart_and_named_in_the_check(tree, reviewers):
+    claim = approved_claim(tree, reviewers)
+    batch = payouts.create_payout_batch(actor=None)
+    payouts.apply_payout_result(content=answer(batch), actor=None)
+    entry = LedgerEntry.objects.get(kind=EntryKind.PAYOUT)
+    correction = correct(
+        entry_id=entry.pk, amount=Decimal("-1.00"), reason="银行手续费", actor=None
+    )
+    assert correction.payout_batch == batch and correction.kind == EntryKind.PAYOUT
+    (check,) = reconcile.payout_batch_checks()
+    assert check.booked == -claim.amount and check.corrections == Decimal("-1.00")
+    assert check.balanced
+    assert reconcile.balance() == -claim.amount - 1
+
+
+def test_d9_a_payout_booked_without_a_payout_behind_it_does_not_balance(tree, reviewers):
+    approved_claim(tree, reviewers)
+    batch = payouts.create_payout_batch(actor=None)
+    payouts.apply_payout_result(content=answer(batch), actor=None)
+    LedgerEntry.objects.create(
+        booked_on=LedgerEntry.objects.get().booked_on,
+        recorded_at=timezone.now(),
+        kind=EntryKind.PAYOUT,
+        amount=Decimal("-5.00"),
+        year=2022,
+        reference="stray",
+    )
+    assert not balanced()
+    assert any(EntryKind.PAYOUT in day.differences for day in reconcile.day_checks())

@@ -164,3 +164,14 @@ def test_s1_other_roles_are_refused_the_payout_pages(client, people, claim, pers
         assert client.get(url).status_code == 403, url
     assert client.post(PAYOUTS).status_code == 403
     assert PayoutBatch.objects.count() == 1
+
+
+def test_d9_the_reconciliation_page_checks_payout_batches(client, finance, claim):
+    batch = payouts.create_payout_batch(actor=None)
+    payouts.apply_payout_result(
+        content=answer_payout_file(payouts.request_content(batch)), actor=None
+    )
+    sign_in(client, finance)
+    html = client.get(reverse("console:ledger_reconcile")).content.decode()
+    assert 'id="reconcile-payouts"' in html and batch.number in html
+    assert "不平" not in html.split('id="reconcile-payouts"')[1].split("</table>")[0]
