@@ -9,12 +9,13 @@ recovery case to be offset gets less on the card: the item carries the offset an
 case, and the offset becomes a recovery payment when the payout is paid."""
 
 import hashlib
-import itertools
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import IO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,13 +44,13 @@ from huzhu.claims.models import (
 )
 from huzhu.dates import scheme_date
 from huzhu.files import rules as file_rules
-from huzhu.files.services import open_stored, store_generated
+from huzhu.files.services import store_generated
 from huzhu.ledger import services as ledger
-from huzhu.members import crypto
 from huzhu.money import format_yuan
 from huzhu.org.services import district
 from huzhu.payments import bankfile
 from huzhu.payments.bankfile import PaymentFileError
+from huzhu.payments.services import record_refusal, request_content, write_request_lines
 from huzhu.policy.selectors import current_policies
 
 LIVE = (PayoutOutcome.PENDING, PayoutOutcome.PAID)
@@ -182,11 +183,14 @@ def _items(batch: PayoutBatch, rows: list[tuple], offsets: dict[int, list[list]]
     return bank + settled
 
 
-def _write_request_file(batch: PayoutBatch) -> bytes:
-    """SPEC C4, D4: the lines for the bank (items with something to pay), GBK."""
+def _write_request_file(batch: PayoutBatch, handle: IO[bytes]) -> None:
+    """SPEC C4, D4: the lines for the bank (the items with something to pay), GBK."""
     bank = bankfile.bank_file_format()
-    rows = (
-        PayoutItem.objects.filter(batch=batch, amount__gt=0)
+    handle.write(
+        bank.request_header(batch_id=batch.number, count=batch.item_count, total=batch.total)
+    )
+    write_request_lines(
+        rows=PayoutItem.objects.filter(batch=batch, amount__gt=0)
         .order_by("seq")
         .values_list(
             "seq",
@@ -195,26 +199,9 @@ def _write_request_file(batch: PayoutBatch) -> bytes:
             "claim__member__name",
             "claim__member__id_number_encrypted",
             "amount",
-        )
-        .iterator(chunk_size=CHUNK)
+        ),
+        handle=handle,
     )
-    parts = [bank.request_header(batch_id=batch.number, count=batch.item_count, total=batch.total)]
-    while chunk := list(itertools.islice(rows, CHUNK)):
-        cards = crypto.decrypt_many([row[2] for row in chunk])
-        ids = crypto.decrypt_many([row[4] for row in chunk])
-        parts.append(
-            bank.request_lines(
-                [
-                    bankfile.RequestLine(
-                        seq=seq, item_id=pk, card_no=card, name=name, id_no=id_no, amount=amount
-                    )
-                    for (seq, pk, _card, name, _id, amount), card, id_no in zip(
-                        chunk, cards, ids, strict=True
-                    )
-                ]
-            )
-        )
-    return b"".join(parts)
 
 
 def create_payout_batch(*, actor: Actor) -> PayoutBatch | None:
@@ -251,13 +238,16 @@ def _create_payout_batch(*, actor: Actor) -> PayoutBatch | None:
         batch.item_count = figures["bank"]
         batch.total = figures["total"] or ZERO
         if batch.item_count:
-            stored = store_generated(
-                actor=actor,
-                content=_write_request_file(batch),
-                name=f"payout-{batch.number}.txt",
-                unit_path=district().path,
-                kind=file_rules.CSV,
-            )
+            with tempfile.TemporaryFile() as handle:
+                _write_request_file(batch, handle)
+                handle.seek(0)
+                stored = store_generated(
+                    actor=actor,
+                    content=handle,
+                    name=f"payout-{batch.number}.txt",
+                    unit_path=district().path,
+                    kind=file_rules.CSV,
+                )
             batch.request_file = stored.file
             batch.request_sha256 = stored.file.sha256
         batch.save(update_fields=["item_count", "total", "request_file", "request_sha256"])
@@ -279,12 +269,6 @@ def _create_payout_batch(*, actor: Actor) -> PayoutBatch | None:
         if not batch.item_count:
             _settle(batch=batch, paid_ids=[], failures={}, actor=actor)
     return batch
-
-
-def request_content(batch: PayoutBatch) -> bytes:
-    assert batch.request_file is not None
-    with open_stored(batch.request_file) as handle:
-        return handle.read()
 
 
 # --- the bank's answer ---------------------------------------------------------------------
@@ -311,61 +295,23 @@ def apply_payout_result(*, content: bytes, actor: Actor) -> PayoutApplied:
         try:
             return _apply(content=content, actor=actor)
         except PaymentFileError as exc:
-            raise _record_refusal(content=content, refused=exc, actor=actor) from exc
-
-
-def _record_refusal(*, content: bytes, refused: PaymentFileError, actor: Actor) -> PaymentFileError:
-    sha256 = hashlib.sha256(content).hexdigest()
-    number = refused.batch_number
-    row = RefusedPayoutFile.objects.filter(sha256=sha256).first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                row = RefusedPayoutFile.objects.create(
-                    sha256=sha256,
-                    batch_number=number[:100],
-                    batch=PayoutBatch.objects.filter(number=number).first() if number else None,
-                    received_at=timezone.now(),
-                    errors=refused.errors,
-                    more=refused.more,
-                    actor=_user(actor),
-                    actor_label=_label(actor),
-                )
-        except IntegrityError:  # the same file refused at the same moment elsewhere
-            row = RefusedPayoutFile.objects.get(sha256=sha256)
-    error = PaymentFileError(errors=row.errors, more=row.more)
-    error.batch_number = row.batch_number
-    return error
+            raise record_refusal(
+                content=content,
+                refused=exc,
+                actor=actor,
+                model=RefusedPayoutFile,
+                batches=PayoutBatch,
+            ) from exc
 
 
 def _check(batch: PayoutBatch | None, result: bankfile.ResultFile) -> None:
     """Every problem of the file against its batch (SPEC D5, §14), as one PaymentFileError."""
-    if batch is None:
-        raise PaymentFileError(
-            _("The result file is for batch %(batch)s, which is not known.")
-            % {"batch": result.batch_id}
-        )
-    if batch.state == PayoutBatchState.SETTLED:
-        raise PaymentFileError(
-            _("Batch %(batch)s already has a different result applied.") % {"batch": batch.number}
-        )
-    problems = bankfile.Problems()
-    if result.count != batch.item_count:
-        problems.add(
-            _("The result file counts %(count)s items; batch %(batch)s has %(n)s.")
-            % {"count": result.count, "batch": batch.number, "n": batch.item_count}
-        )
-    if result.total != batch.total:
-        problems.add(
-            _("The result file totals %(total)s yuan; batch %(batch)s totals %(expected)s.")
-            % {
-                "total": format_yuan(result.total),
-                "batch": batch.number,
-                "expected": format_yuan(batch.total),
-            }
-        )
+    problems = bankfile.batch_problems(
+        result, batch, settled=batch is not None and batch.state == PayoutBatchState.SETTLED
+    )
+    assert batch is not None
     expected = {
-        pk: (seq, int(amount * 100))
+        pk: (seq, amount)
         for pk, seq, amount in PayoutItem.objects.filter(batch=batch, amount__gt=0).values_list(
             "pk", "seq", "amount"
         )
@@ -373,50 +319,20 @@ def _check(batch: PayoutBatch | None, result: bankfile.ResultFile) -> None:
     first: dict[int, int] = {}
     for index in range(len(result)):
         line, item, seq = index + 2, result.item_ids[index], result.seqs[index]
-        fen = result.fen[index]
         known = expected.get(item)
-        if known is None:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s (number %(seq)s) is not in "
-                    "batch %(batch)s."
-                )
-                % {"line": line, "item": item, "seq": seq, "batch": batch.number}
-            )
-        elif item in first:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s appears again (first on "
-                    "line %(first)s)."
-                )
-                % {"line": line, "item": item, "first": first[item]}
-            )
-        elif seq != known[0]:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s has number %(seq)s; in "
-                    "batch %(batch)s it is %(expected)s."
-                )
-                % {
-                    "line": line,
-                    "item": item,
-                    "seq": seq,
-                    "batch": batch.number,
-                    "expected": known[0],
-                }
-            )
-        elif fen != known[1]:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: the amount %(amount)s "
-                    "is not the item's %(expected)s."
-                )
-                % {
-                    "line": line,
-                    "amount": format_yuan(Decimal(fen) / 100),
-                    "expected": format_yuan(Decimal(known[1]) / 100),
-                }
-            )
+        problem = bankfile.line_problem(
+            line=line,
+            item=item,
+            seq=seq,
+            fen=result.fen[index],
+            batch=batch.number,
+            known=known is not None,
+            first=first.get(item, line),
+            expected_seq=known[0] if known else None,
+            expected=known[1] if known else None,
+        )
+        if problem:
+            problems.add(problem)
         first.setdefault(item, line)
     if problems:
         raise problems.error()

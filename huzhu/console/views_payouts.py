@@ -8,17 +8,14 @@ Building and applying run in the request (docs/decisions.md "Payout pages run in
 request"): a payout batch holds the claims approved since the last one, not a year's
 enrollments."""
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -34,22 +31,21 @@ from huzhu.claims.models import (
     RefusedPayoutFile,
 )
 from huzhu.console.access import require, staff_view
+from huzhu.console.views_finance import (
+    ResultForm,
+    bank_file_response,
+    refuse_upload,
+    store_result_upload,
+)
 from huzhu.errors import file_gone
-from huzhu.files import rules as file_kinds
-from huzhu.files.services import FileRefused, open_stored, store_upload
+from huzhu.files.services import open_stored
 from huzhu.org.services import district
 from huzhu.payments import bankfile
+from huzhu.payments import jobs as payment_jobs
 from huzhu.payments.bankfile import PaymentFileError
-from huzhu.uploads import record_rejected_upload, size_error
 
 PAGE_SIZE = 50
-
-
-class PayoutResultForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Result file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.csv"}),
-    )
+PURPOSE = "payout_result"
 
 
 def _figures(prefix: str = "") -> dict:
@@ -118,11 +114,11 @@ def batch(request, batch_pk: int):
     """One payout batch: its figures, each payout's outcome, the request file, the result
     upload and the result files refused (SPEC C4, D5)."""
     found = _batch(batch_pk)
-    form = PayoutResultForm()
+    form = ResultForm()
     if request.method == "POST":
         if not roles.can_do_finance(request.user.role):
             raise PermissionDenied
-        form = PayoutResultForm(request.POST, request.FILES)
+        form = ResultForm(request.POST, request.FILES)
         if form.is_valid():
             answered = _upload_result(request, found, form)
             if answered is not None:
@@ -155,58 +151,18 @@ def batch(request, batch_pk: int):
     )
 
 
-def _upload_result(request, found: PayoutBatch, form: PayoutResultForm):
+def _upload_result(request, found: PayoutBatch, form: ResultForm):
     """Keep the result file and apply it; None when the form shows why not."""
-    sent = form.cleaned_data["file"]
-    name, size = sent.name, sent.size
-
-    def refuse(*problems: str) -> None:
-        record_rejected_upload(
-            actor=request.user,
-            kind="payout_result",
-            name=name,
-            size=size,
-            reasons=list(problems),
-            request=request,
-        )
-        for problem in problems:
-            form.add_error("file", problem)
-
-    limit = settings.HUZHU_BANK_FILE_MAX_BYTES
-    too_large = size_error(size, limit)
-    if too_large:
-        refuse(too_large)
-        return None
-    try:
-        stored = store_upload(
-            actor=request.user,
-            source=sent,
-            name=name,
-            unit_path=district().path,
-            allowed=frozenset({file_kinds.CSV.code}),
-            purpose="payout_result",
-            request=request,
-            limit=limit,
-        )
-    except FileRefused as exc:
-        refuse(exc.message)
+    stored = store_result_upload(request, form, purpose=PURPOSE)
+    if stored is None:
         return None
     with open_stored(stored.file) as handle:
         content = handle.read()
     earlier = payouts.applied_payout_result(stored.file.sha256)
-    if earlier is None:
-        named = bankfile.bank_file_format().result_batch_id(content)
-        if named is None:
-            refuse(
-                _("The file is not a bank result file: its first line must be H|batch|count|total.")
-            )
-            return None
-        if named != found.number:
-            refuse(
-                _("The file is the result of batch %(named)s, not of batch %(batch)s.")
-                % {"named": named, "batch": found.number}
-            )
-            return None
+    problem = None if earlier is not None else payment_jobs.precheck(content[:65536], found)
+    if problem:
+        refuse_upload(request, form, problem, purpose=PURPOSE)
+        return None
     try:
         applied = payouts.apply_payout_result(content=content, actor=request.user)
     except PaymentFileError as exc:
@@ -256,11 +212,7 @@ def request_file(request, batch_pk: int):
         % {"number": found.number, "n": found.item_count},
         data={"batch": found.number, "items": found.item_count, "sha256": found.request_sha256},
     )
-    response = HttpResponse(content, content_type="text/plain; charset=gbk")
-    response["Content-Disposition"] = f'attachment; filename="payout-{found.number}.txt"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return bank_file_response(content, f"payout-{found.number}.txt")
 
 
 @require_GET
