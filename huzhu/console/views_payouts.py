@@ -11,7 +11,6 @@ enrollments."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -22,11 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from huzhu.accounts import roles
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
-from huzhu.claims import payouts
+from huzhu.claims import payout_selectors, payouts
 from huzhu.claims.models import (
     PayoutBatch,
     PayoutBatchState,
-    PayoutItem,
     PayoutOutcome,
     RefusedPayoutFile,
 )
@@ -46,22 +44,6 @@ from huzhu.payments.bankfile import PaymentFileError
 
 PAGE_SIZE = 50
 PURPOSE = "payout_result"
-
-
-def _figures(prefix: str = "") -> dict:
-    def outcome(value):
-        return Q(**{f"{prefix}outcome": value})
-
-    amount = f"{prefix}amount"
-    count = f"{prefix}pk" if prefix else "pk"
-    return {
-        "paid_n": Count(count, filter=outcome(PayoutOutcome.PAID)),
-        "paid_sum": Sum(amount, filter=outcome(PayoutOutcome.PAID)),
-        "offset_sum": Sum(f"{prefix}offset", filter=outcome(PayoutOutcome.PAID)),
-        "failed_n": Count(count, filter=outcome(PayoutOutcome.FAILED)),
-        "failed_sum": Sum(amount, filter=outcome(PayoutOutcome.FAILED)),
-        "pending_n": Count(count, filter=outcome(PayoutOutcome.PENDING)),
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,12 +68,7 @@ def batches(request):
             },
         )
         return redirect("console:finance_payout", batch_pk=batch.pk)
-    listed = (
-        PayoutBatch.objects.select_related("created_by")
-        .annotate(**_figures("items__"))
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(payout_selectors.payout_batches(), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "query": "",
@@ -125,15 +102,11 @@ def batch(request, batch_pk: int):
                 return answered
     outcome = request.GET.get("outcome", "")
     outcome = outcome if outcome in PayoutOutcome.values else ""
-    items = PayoutItem.objects.filter(batch=found).select_related(
-        "claim__member", "claim__organizing_unit"
-    )
-    if outcome:
-        items = items.filter(outcome=outcome)
-    page = Paginator(items.order_by("seq"), PAGE_SIZE).get_page(request.GET.get("page"))
+    items = payout_selectors.payout_items(batch=found, outcome=outcome)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "batch": found,
-        "figures": PayoutItem.objects.filter(batch=found).aggregate(**_figures()),
+        "figures": payout_selectors.payout_figures(found),
         "page": page,
         "outcome": outcome,
         "outcomes": [

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from huzhu.audit.actions import Action
@@ -326,3 +327,44 @@ def test_d9_a_payout_booked_without_a_payout_behind_it_does_not_balance(tree, re
     )
     assert not balanced()
     assert any(EntryKind.PAYOUT in day.differences for day in reconcile.day_checks())
+
+
+def test_c4_the_simulated_bank_answers_a_payout_file_from_its_command(tree, reviewers, tmp_path):
+    first = approved_claim(tree, reviewers, "赵甲")
+    approved_claim(tree, reviewers, "赵乙")
+    batch = payouts.create_payout_batch(actor=None)
+    failing = PayoutItem.objects.get(claim=first)
+    source, target = tmp_path / "request.txt", tmp_path / "result.txt"
+    source.write_bytes(payouts.request_content(batch))
+    out = io.StringIO()
+    call_command(
+        "bank",
+        "simulate-payout",
+        str(source),
+        "--out",
+        str(target),
+        "--fail",
+        f"{failing.pk}=no_such_card",
+        stdout=out,
+    )
+    rows = lines(target.read_bytes())
+    assert rows[0][:2] == ["H", batch.number]
+    codes = {int(row[2]): (row[5], row[6]) for row in rows[1:]}
+    assert codes[failing.pk] == ("1004", "卡号不存在")
+    assert sorted(codes.values())[0] == ("0000", "入账成功")
+    applied = payouts.apply_payout_result(content=target.read_bytes(), actor=None)
+    assert (applied.paid, applied.failed) == (1, 1)
+
+
+def test_c4_applying_a_result_takes_as_many_queries_for_many_payouts_as_for_few(tree, reviewers):
+    def queries_to_apply(n: int, prefix: str) -> int:
+        for index in range(n):
+            claim = approved_claim(tree, reviewers, prefix + ascii_letters[index])
+            _recovery(claim, "10.00")
+        batch = payouts.create_payout_batch(actor=None)
+        content = answer(batch)
+        with CaptureQueriesContext(connection) as applied:
+            payouts.apply_payout_result(content=content, actor=None)
+        return len(applied.captured_queries)
+
+    assert queries_to_apply(2, "少") == queries_to_apply(6, "多")
