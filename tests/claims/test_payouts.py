@@ -3,6 +3,7 @@ the simulated bank's answer applied all or nothing, retries, offsets of recoveri
 fund ledger that still balances."""
 
 import io
+import json
 from decimal import Decimal
 from string import ascii_letters
 
@@ -368,3 +369,16 @@ def test_c4_applying_a_result_takes_as_many_queries_for_many_payouts_as_for_few(
         return len(applied.captured_queries)
 
     assert queries_to_apply(2, "少") == queries_to_apply(6, "多")
+
+
+def test_d9_the_ledger_command_reconciles_payout_batches(tree, reviewers):
+    claim = approved_claim(tree, reviewers)
+    batch = payouts.create_payout_batch(actor=None)
+    payouts.apply_payout_result(content=answer(batch), actor=None)
+    out = io.StringIO()
+    call_command("ledger", "reconcile", "--json", stdout=out)
+    answer_json = json.loads(out.getvalue())
+    assert answer_json["balanced"] is True
+    (row,) = answer_json["payout_batches"]
+    assert row["batch"] == batch.number and row["paid"] == money(claim.amount)
+    assert row["booked"] == money(-claim.amount) and row["balanced"] is True
