@@ -10,7 +10,7 @@ from django.urls import reverse
 from huzhu.members.services import request_correction
 from tests.conftest import sign_in
 from tests.rosters.review_helpers import make_roster
-from tests.test_persona_matrix import MATRIX, _batch, _claim, _recovery, _refund
+from tests.test_persona_matrix import MATRIX, _batch, _claim, _payout_batch, _recovery, _refund
 
 
 @pytest.mark.django_db
@@ -66,6 +66,7 @@ def test_every_post_only_console_page_answers_a_get_with_the_apps_405(client, pe
     claim = _claim(people)
     args["claim"] = [claim.pk]
     args["recovery"] = [_recovery(people, claim).pk]
+    args["payout_batch"] = [_payout_batch(people).pk]
     get_pages = {name for method, name, _, _ in MATRIX if method == "GET"}
     post_only = [
         (name, argument)

@@ -17,8 +17,11 @@ from django.utils import timezone
 
 import huzhu
 from huzhu.accounts.roles import Role
-from huzhu.claims.models import RecoveryCase
+from huzhu.bank.simulated_bank import answer_payout_file
+from huzhu.claims import payouts as payout_services
+from huzhu.claims.models import Claim, PayoutBatch, RecoveryCase
 from huzhu.enrollment import services as enrollment_services
+from huzhu.enrollment.models import Enrollment
 from huzhu.files import rules as file_kinds
 from huzhu.files.services import store_generated
 from huzhu.jobs import kinds
@@ -56,7 +59,8 @@ STAFF = PERSONAS[1:7]
 # upload of 湖塘镇's first union awaiting approval, with 张三's authorization and an errors file,
 # "checked_roster" one checked and waiting for its uploader's confirmation, "batch" a 2022
 # deduction batch holding 张三, "refund" a refund to make to 张三, "claim" 张三's submitted
-# 2022 claim, "claim_document" that claim and one of its documents.
+# 2022 claim, "claim_document" that claim and one of its documents, "payout_batch" a payout
+# batch paying 张三's approved 2022 claim, "recovery" an open recovery case on 张三's claim.
 # fmt: off
 MATRIX = [
     # method, URL name, argument           anon hadm hclk nadm dist fin  aud  mem  omem
@@ -176,6 +180,20 @@ MATRIX = [
     ("GET", "console:recoveries", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:recovery_repay", "recovery",
                                             (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    # Payouts (SPEC C4): finance and the district admin; the auditor reads; nobody else.
+    ("GET", "console:finance_payouts", None, (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    # Builds a payout batch (nothing approved: nothing is written).
+    ("POST", "console:finance_payouts", None,
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    ("GET", "console:finance_payout", "payout_batch",
+                                            (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    # The payload is the simulated bank's result for the batch: it is applied.
+    ("POST", "console:finance_payout", "payout_batch",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    ("GET", "console:finance_payout_request_file", "payout_batch",
+                                            (302, 403, 403, 403, 200, 200, 403, 302, 302)),
+    ("GET", "console:finance_payout_follow_up", None,
+                                            (302, 403, 403, 403, 200, 200, 200, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
@@ -372,6 +390,10 @@ def _payload(name, tree, people):
     if name == "console:finance_batch":
         batch = DeductionBatch.objects.get()
         return {"file": SimpleUploadedFile("result.txt", payment_files.result_file(batch))}
+    if name == "console:finance_payout":
+        batch = PayoutBatch.objects.get()
+        content = answer_payout_file(payout_services.request_content(batch))
+        return {"file": SimpleUploadedFile("result.txt", content)}
     if name == "console:targets_import":
         path = Path(huzhu.__file__).parent / "data" / "targets-2022.csv"
         return {"file": SimpleUploadedFile("targets-2022.csv", path.read_bytes())}
@@ -427,6 +449,30 @@ def _claim(people):
 def _claim_document(people):
     claim = _claim(people)
     return [claim.pk, claim.documents.first().pk]
+
+
+def _payout_batch(people):
+    """张三's approved 2022 claim (written as the review leaves it) in a payout batch."""
+    enrollment = Enrollment.objects.filter(member=people.member, year=2022).first()
+    if enrollment is None:
+        enrollment = _signed_2022(people)
+    if enrollment.state != "paid":
+        enrollment_services.mark_paid(enrollment=enrollment, actor=None)
+    Claim.objects.create(
+        member=people.member,
+        enrollment=enrollment,
+        year=2022,
+        benefit="hospitalization",
+        state="approved",
+        facts={},
+        event_on=datetime.date(2022, 3, 1),
+        unit_path=enrollment.unit_path,
+        organizing_unit=enrollment.organizing_unit,
+        amount=Decimal("1000.00"),
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    return payout_services.create_payout_batch(actor=None)
 
 
 def _refund(people):
@@ -531,6 +577,7 @@ def test_s1_each_persona_gets_the_expected_answer(
         "claim_document": lambda: _claim_document(people),
         "refund": lambda: [_refund(people).pk],
         "recovery": lambda: [_recovery(people).pk],
+        "payout_batch": lambda: [_payout_batch(people).pk],
         "file": lambda: [
             store_generated(
                 actor=people.hutang_admin,
@@ -599,6 +646,8 @@ def _is_allowed_write(name, persona):
         "console:finance_refund_made": {"district_admin", "finance"},
         "console:claim_start_review": {"district_admin"},
         "console:recovery_repay": {"district_admin", "finance"},
+        "console:finance_payouts": {"district_admin", "finance"},
+        "console:finance_payout": {"district_admin", "finance"},
         "console:password_change": set(STAFF),
         # Signing out writes nothing but the session.
         "console:logout": set(PERSONAS),

@@ -244,6 +244,37 @@ def answer_deduction_file(
     seed give the same answer. Everything else is debited (`0000`). The result header repeats
     the request's batch id, count and total: every item requested, debited or not, so the
     receiver checks it against the batch it sent."""
+    return _answer(content, failures=failures, fail_rate=fail_rate, seed=seed, success=DEBITED)
+
+
+# --- Payout files (SPEC C4: the layout of D4) ---------------------------------------------------
+
+CREDITED = ("0000", "入账成功")
+"""The result code and message of a payout credited to the card."""
+
+
+def answer_payout_file(
+    content: bytes,
+    *,
+    failures: dict[str, str] | None = None,
+    fail_rate: float = 0.0,
+    seed: int | None = None,
+) -> bytes:
+    """The bank's result file for a payout request file (SPEC C4), in GBK: the layout of
+    the deduction files (D4). An item fails when its card number or its item id is in
+    `failures` (→ reason key, code or message, see REASONS), or with probability
+    `fail_rate` as for a deduction; everything else is credited (`0000`)."""
+    return _answer(content, failures=failures, fail_rate=fail_rate, seed=seed, success=CREDITED)
+
+
+def _answer(
+    content: bytes,
+    *,
+    failures: dict[str, str] | None,
+    fail_rate: float,
+    seed: int | None,
+    success: tuple[str, str],
+) -> bytes:
     batch_id, items = read_deduction_request(content)
     chosen = {card: reason_key(reason) for card, reason in (failures or {}).items()}
     draw = random.Random(seed)  # noqa: S311 - a simulation, not a secret
@@ -253,8 +284,8 @@ def answer_deduction_file(
     for _d, seq, item_id, card_no, _name, _id_no, amount in items:
         failing = draw.random() < fail_rate
         drawn = draw.choice(keys)
-        key = chosen.get(card_no) or (drawn if failing else None)
-        code, message = REASONS[key] if key else DEBITED
+        key = chosen.get(card_no) or chosen.get(item_id) or (drawn if failing else None)
+        code, message = REASONS[key] if key else success
         total += Decimal(amount)
         lines.append(f"D|{seq}|{item_id}|{card_no}|{amount}|{code}|{message}")
     header = f"H|{batch_id}|{len(items)}|{format_yuan(total)}"

@@ -15,6 +15,7 @@ from huzhu.console import (
     views_ledger,
     views_member_records,
     views_members,
+    views_payouts,
     views_policy,
     views_recovery,
     views_rosters_import,
@@ -104,6 +105,18 @@ urlpatterns = [
         name="finance_request_file",
     ),
     path("finance/refunds/", views_finance.refunds, name="finance_refunds"),
+    path("finance/payouts/", views_payouts.batches, name="finance_payouts"),
+    path(
+        "finance/payouts/follow-up/",
+        views_payouts.follow_up,
+        name="finance_payout_follow_up",
+    ),
+    path("finance/payouts/<int:batch_pk>/", views_payouts.batch, name="finance_payout"),
+    path(
+        "finance/payouts/<int:batch_pk>/request-file",
+        views_payouts.request_file,
+        name="finance_payout_request_file",
+    ),
     path(
         "finance/refunds/<int:refund_pk>/made",
         views_finance.refund_made,

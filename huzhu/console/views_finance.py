@@ -26,7 +26,7 @@ from huzhu.console.access import require, staff_view
 from huzhu.dates import scheme_today
 from huzhu.errors import file_gone
 from huzhu.files import rules as file_kinds
-from huzhu.files.services import FileRefused, open_stored, store_upload
+from huzhu.files.services import FileRefused, Stored, open_stored, store_upload
 from huzhu.jobs import kinds
 from huzhu.jobs.models import Job
 from huzhu.jobs.services import JobAlreadyRunning
@@ -168,39 +168,59 @@ def batch(request, batch_pk: int):
     )
 
 
-def _upload_result(request, found: DeductionBatch, form: ResultForm):
-    """Keep the result file and start its application; None when the form shows why not."""
+def refuse_upload(request, form: forms.Form, *problems: str, purpose: str) -> None:
+    """A bank result file refused before it is read: the reasons on the form, and the
+    attempt recorded (SPEC S3)."""
     sent = form.cleaned_data["file"]
-    name, size = sent.name, sent.size
+    record_rejected_upload(
+        actor=request.user,
+        kind=purpose,
+        name=sent.name,
+        size=sent.size,
+        reasons=list(problems),
+        request=request,
+    )
+    for problem in problems:
+        form.add_error("file", problem)
 
-    def refuse(message: str) -> None:
-        record_rejected_upload(
-            actor=request.user,
-            kind="deduction_result",
-            name=name,
-            size=size,
-            reasons=[message],
-            request=request,
-        )
-        form.add_error("file", message)
 
-    too_large = size_error(size, _limit())
+def store_result_upload(request, form: forms.Form, *, purpose: str) -> Stored | None:
+    """Keep a bank result file handed in on a finance page (its size and kind checked, the
+    upload audited); None when the form shows why not."""
+    sent = form.cleaned_data["file"]
+    too_large = size_error(sent.size, _limit())
     if too_large:
-        refuse(too_large)
+        refuse_upload(request, form, too_large, purpose=purpose)
         return None
     try:
-        stored = store_upload(
+        return store_upload(
             actor=request.user,
             source=sent,
-            name=name,
+            name=sent.name,
             unit_path=district().path,
             allowed=frozenset({file_kinds.CSV.code}),
-            purpose="deduction_result",
+            purpose=purpose,
             request=request,
             limit=_limit(),
         )
     except FileRefused as exc:
-        refuse(exc.message)
+        refuse_upload(request, form, exc.message, purpose=purpose)
+        return None
+
+
+def bank_file_response(content: bytes, filename: str) -> HttpResponse:
+    """A bank file to download: GBK text, never kept by a browser or a proxy."""
+    response = HttpResponse(content, content_type="text/plain; charset=gbk")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _upload_result(request, found: DeductionBatch, form: ResultForm):
+    """Keep the result file and start its application; None when the form shows why not."""
+    stored = store_result_upload(request, form, purpose="deduction_result")
+    if stored is None:
         return None
     earlier = applied_result(stored.file.sha256)
     if earlier is not None:
@@ -215,7 +235,7 @@ def _upload_result(request, found: DeductionBatch, form: ResultForm):
         head = handle.read(64 * 1024)
     problem = payment_jobs.precheck(head, found)
     if problem:
-        refuse(problem)
+        refuse_upload(request, form, problem, purpose="deduction_result")
         return None
     try:
         job = payment_jobs.start_apply(actor=request.user, batch=found, stored=stored.file)
@@ -260,11 +280,7 @@ def request_file(request, batch_pk: int):
         % {"number": found.number, "n": found.item_count},
         data={"batch": found.number, "items": found.item_count, "sha256": found.request_sha256},
     )
-    response = HttpResponse(content, content_type="text/plain; charset=gbk")
-    response["Content-Disposition"] = f'attachment; filename="deduction-{found.number}.txt"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return bank_file_response(content, f"deduction-{found.number}.txt")
 
 
 @require_GET

@@ -94,6 +94,10 @@ def ledger_days(request):
     )
 
 
+# The newest settled payout batches shown on the reconciliation page (all are checked).
+PAYOUT_CHECKS_SHOWN = 50
+
+
 @require_GET
 @staff_view
 @require(roles.can_read_finance)
@@ -107,6 +111,7 @@ def ledger_reconcile(request):
         for check in page:
             check.read_bank_file()
     days = reconcile.day_checks()
+    payout_checks = reconcile.payout_batch_checks()
     return render(
         request,
         "console/ledger/reconcile.html",
@@ -117,7 +122,9 @@ def ledger_reconcile(request):
             ),
             "year": year,
             "read_files": read_files,
-            "unbalanced_batches": sum(1 for check in checks if not check.balanced),
+            "unbalanced_batches": sum(1 for check in checks if not check.balanced)
+            + sum(1 for check in payout_checks if not check.balanced),
+            "payout_checks": payout_checks[:PAYOUT_CHECKS_SHOWN],
             "unbalanced_days": [day for day in days if not day.balanced],
             "balance": reconcile.balance(),
         },

@@ -2,7 +2,8 @@
 
 Per batch: the request file's total = debited + failed items, and the fee income booked for
 the batch = the debited items (= what the bank's result file says was taken). Per day: each
-kind booked that day = the batches settled, self-payments paid and refunds made that day.
+kind booked that day = the batches settled, self-payments paid and refunds made that day;
+the benefits paid by payout batches (SPEC C4) and the recoveries recorded that day.
 Corrections are new entries (never edits) and are shown apart, with their reasons, so an
 auditor sees both what was posted from the bank's records and what people changed."""
 
@@ -12,10 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
+from huzhu.claims.models import (
+    PayoutBatch,
+    PayoutBatchState,
+    PayoutItem,
+    PayoutOutcome,
+    RecoveryPayment,
+)
 from huzhu.dates import SCHEME_ZONE
 from huzhu.files.services import open_stored
 from huzhu.ledger.models import EntryKind, LedgerEntry
@@ -154,6 +162,85 @@ def batch_checks(
     return list(checks.values())
 
 
+@dataclass
+class PayoutBatchCheck:
+    """A settled payout batch (SPEC C4, D9): the request file's total = paid + failed
+    items (the lines sent to the bank), and the benefit booked = what its paid items paid
+    (sent to the cards plus offset against recoveries)."""
+
+    batch: PayoutBatch
+    paid_count: int = 0
+    paid: Decimal = ZERO
+    offsets: Decimal = ZERO
+    failed_count: int = 0
+    failed: Decimal = ZERO
+    # Bank lines (amount > 0) among the paid: a payout offset in full needs no bank line.
+    paid_bank_count: int = 0
+    booked: Decimal = ZERO
+    corrections: Decimal = ZERO
+
+    @property
+    def requested(self) -> Decimal:
+        return self.batch.total
+
+    @property
+    def benefit(self) -> Decimal:
+        return self.paid + self.offsets
+
+    @property
+    def items_balance(self) -> bool:
+        return self.paid + self.failed == self.batch.total and (
+            self.paid_bank_count + self.failed_count == self.batch.item_count
+        )
+
+    @property
+    def booked_balance(self) -> bool:
+        return -self.booked == self.benefit
+
+    @property
+    def balanced(self) -> bool:
+        return self.items_balance and self.booked_balance
+
+
+def payout_batch_checks(*, batches=None) -> list[PayoutBatchCheck]:
+    """Settled payout batches, newest first, in two queries whatever their number."""
+    if batches is None:
+        batches = PayoutBatch.objects.filter(state=PayoutBatchState.SETTLED)
+    checks = {batch.pk: PayoutBatchCheck(batch=batch) for batch in batches}
+    if not checks:
+        return []
+    for row in (
+        PayoutItem.objects.filter(batch_id__in=checks)
+        .values("batch_id", "outcome")
+        .annotate(
+            n=Count("pk"),
+            bank=Count("pk", filter=Q(amount__gt=0)),
+            total=Sum("amount"),
+            offsets=Sum("offset"),
+        )
+        .order_by()
+    ):
+        check = checks[row["batch_id"]]
+        if row["outcome"] == PayoutOutcome.PAID:
+            check.paid_count, check.paid = row["n"], row["total"]
+            check.offsets, check.paid_bank_count = row["offsets"], row["bank"]
+        elif row["outcome"] == PayoutOutcome.FAILED:
+            check.failed_count, check.failed = row["n"], row["total"]
+    for row in (
+        LedgerEntry.objects.filter(payout_batch_id__in=checks, kind=EntryKind.PAYOUT)
+        .values("payout_batch_id")
+        .annotate(
+            booked=Sum("amount", filter=Q(corrects__isnull=True)),
+            corrections=Sum("amount", filter=Q(corrects__isnull=False)),
+        )
+        .order_by()
+    ):
+        check = checks[row["payout_batch_id"]]
+        check.booked = row["booked"] or ZERO
+        check.corrections = row["corrections"] or ZERO
+    return list(checks.values())
+
+
 KINDS = [kind.value for kind in EntryKind]
 
 
@@ -189,9 +276,7 @@ def _by_day(rows) -> dict[datetime.date, Decimal]:
 def day_checks(
     *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> list[DayCheck]:
-    """One row per Shanghai day with any booking or any money moved, oldest first.
-    Benefit payouts and recoveries have no source records yet: their expected figures
-    are what was booked."""
+    """One row per Shanghai day with any booking or any money moved, oldest first."""
     entries = LedgerEntry.objects.all()
     if start is not None:
         entries = entries.filter(booked_on__gte=start)
@@ -215,15 +300,13 @@ def day_checks(
         check = day(row["booked_on"])
         check.booked[row["kind"]] += row["original"] or ZERO
         check.corrections += row["corrected"] or ZERO
-        if row["kind"] in (EntryKind.PAYOUT, EntryKind.RECOVERY):
-            check.expected[row["kind"]] += row["original"] or ZERO
 
-    def within(queryset):
+    def within(queryset, amount="amount"):
         if start is not None:
             queryset = queryset.filter(day__gte=start)
         if end is not None:
             queryset = queryset.filter(day__lte=end)
-        return queryset.values("day").annotate(total=Sum("amount")).order_by()
+        return queryset.values("day").annotate(total=Sum(amount)).order_by()
 
     debits = within(
         DeductionItem.objects.filter(
@@ -244,6 +327,20 @@ def day_checks(
         day(on).expected[EntryKind.FEE_INCOME] += total
     for on, total in _by_day(made).items():
         day(on).expected[EntryKind.REFUND] -= total
+    # Benefits paid: a paid payout's claim is paid at the moment its batch is settled.
+    benefits = within(
+        PayoutItem.objects.filter(outcome=PayoutOutcome.PAID).annotate(
+            day=TruncDate("claim__paid_at", tzinfo=SCHEME_ZONE)
+        ),
+        F("amount") + F("offset"),
+    )
+    for on, total in _by_day(benefits).items():
+        day(on).expected[EntryKind.PAYOUT] -= total
+    recovered = within(
+        RecoveryPayment.objects.annotate(day=TruncDate("recorded_at", tzinfo=SCHEME_ZONE))
+    )
+    for on, total in _by_day(recovered).items():
+        day(on).expected[EntryKind.RECOVERY] += total
     return [days[on] for on in sorted(days)]
 
 
@@ -255,4 +352,12 @@ def balance(*, until: datetime.date | None = None) -> Decimal:
     return entries.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
-__all__ = ["BatchCheck", "DayCheck", "balance", "batch_checks", "day_checks"]
+__all__ = [
+    "BatchCheck",
+    "DayCheck",
+    "PayoutBatchCheck",
+    "balance",
+    "batch_checks",
+    "day_checks",
+    "payout_batch_checks",
+]

@@ -6,13 +6,14 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.claims.models import PayoutBatch, PayoutItem, PayoutOutcome, RecoveryPayment
 from huzhu.dates import scheme_date, scheme_today
 from huzhu.ledger.models import EntryKind, LedgerEntry
 from huzhu.money import format_yuan
@@ -92,20 +93,69 @@ def post_refund(*, refund: Refund, actor: Actor) -> LedgerEntry:
     )
 
 
-def post_recovery_payment(*, payment, actor: Actor) -> LedgerEntry:
-    """Money recovered for a claim paid in error (SPEC B-X3): repaid by the member, or kept
-    back from a later payout; booked the day it was recorded."""
-    case = payment.case
+def post_payout_batch(
+    *, batch: PayoutBatch, actor: Actor, booked_on: datetime.date
+) -> LedgerEntry | None:
+    """The benefits paid by a settled payout batch (SPEC C4, D9): one entry for all its
+    paid items, the amount sent to the cards plus what they offset of recoveries (the
+    benefit paid; each offset is also a RECOVERY entry, so the fund's balance moves by what
+    left it). The scheme year is the latest of its claims'. None when nothing was paid."""
+    figures = PayoutItem.objects.filter(batch=batch, outcome=PayoutOutcome.PAID).aggregate(
+        n=Count("pk"), sent=Sum("amount"), offset=Sum("offset"), year=Max("claim__year")
+    )
+    if not figures["n"]:
+        return None
     return _post(
         actor=actor,
-        booked_on=scheme_date(payment.recorded_at),
-        kind=EntryKind.RECOVERY,
-        amount=payment.amount,
-        year=case.year,
-        reference=_("recovery %(id)s") % {"id": case.pk},
-        memo=(payment.memo or case.reason)[:200],
-        recovery_payment=payment,
+        booked_on=booked_on,
+        kind=EntryKind.PAYOUT,
+        amount=-(figures["sent"] + figures["offset"]),
+        count=figures["n"],
+        year=figures["year"],
+        reference=batch.number,
+        memo=_("Benefit payout"),
+        payout_batch=batch,
     )
+
+
+def post_recovery_payments(
+    *,
+    payments: list[RecoveryPayment],
+    years: dict[int, int],
+    actor: Actor,
+    booked_on: datetime.date,
+) -> list[LedgerEntry]:
+    """One RECOVERY entry per recovery payment (SPEC B-X3, D9), inserted together;
+    `years`: recovery case id → its scheme year."""
+    user = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    return LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                recorded_at=now,
+                recorded_by=user,
+                recorded_by_label=user.get_username() if user is not None else "system",
+                booked_on=booked_on,
+                kind=EntryKind.RECOVERY,
+                amount=payment.amount,
+                year=years[payment.case_id],
+                reference=(_("recovery %(id)s") % {"id": payment.case_id})[:80],
+                memo=payment.memo[:200] or _("Recovery"),
+                recovery_payment=payment,
+            )
+            for payment in payments
+        ]
+    )
+
+
+def post_recovery_payment(*, payment: RecoveryPayment, actor: Actor) -> LedgerEntry:
+    """A recovery payment (offset or repaid), booked the day it was recorded."""
+    return post_recovery_payments(
+        payments=[payment],
+        years={payment.case_id: payment.case.year},
+        actor=actor,
+        booked_on=scheme_date(payment.recorded_at),
+    )[0]
 
 
 def parse_amount(text: str) -> Decimal:
@@ -157,6 +207,8 @@ def correct(
             deduction_batch_id=entry.deduction_batch_id,
             self_payment_id=entry.self_payment_id,
             refund_id=entry.refund_id,
+            payout_batch_id=entry.payout_batch_id,
+            recovery_payment_id=entry.recovery_payment_id,
             corrects=entry,
         )
         record_event(

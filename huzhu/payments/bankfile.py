@@ -165,6 +165,84 @@ class Problems:
         return PaymentFileError(errors=self.kept, more=self.more)
 
 
+class Batch(Protocol):
+    """What the checks read of a batch: a deduction batch or a payout batch."""
+
+    number: str
+    item_count: int
+    total: Decimal
+
+
+def batch_problems(result: "ResultFile", batch: Batch | None, *, settled: bool) -> Problems:
+    """The header of a result file against the batch it names (SPEC D5): PaymentFileError
+    when the batch is not known or already settled; otherwise the count and total that
+    differ, as the first problems of the file."""
+    if batch is None:
+        raise PaymentFileError(
+            _("The result file is for batch %(batch)s, which is not known.")
+            % {"batch": result.batch_id}
+        )
+    if settled:
+        raise PaymentFileError(
+            _("Batch %(batch)s already has a different result applied.") % {"batch": batch.number}
+        )
+    problems = Problems()
+    if result.count != batch.item_count:
+        problems.add(
+            _("The result file counts %(count)s items; batch %(batch)s has %(n)s.")
+            % {"count": result.count, "batch": batch.number, "n": batch.item_count}
+        )
+    if result.total != batch.total:
+        problems.add(
+            _("The result file totals %(total)s yuan; batch %(batch)s totals %(expected)s.")
+            % {
+                "total": money(result.total),
+                "batch": batch.number,
+                "expected": money(batch.total),
+            }
+        )
+    return problems
+
+
+def line_problem(
+    *,
+    line: int,
+    item: int,
+    seq: int,
+    fen: int,
+    batch: str,
+    known: bool,
+    first: int,
+    expected_seq: int | None,
+    expected: Decimal | None,
+) -> str | None:
+    """What is wrong with one line of a result file against its batch's item (D5): not in
+    the batch, the item again (`first`: the line it was first on), another number, another
+    amount; None when the line is right."""
+    if not known:
+        return _(
+            "Line %(line)s of the result file: item %(item)s (number %(seq)s) is not in "
+            "batch %(batch)s."
+        ) % {"line": line, "item": item, "seq": seq, "batch": batch}
+    if line != first:
+        return _(
+            "Line %(line)s of the result file: item %(item)s appears again (first on "
+            "line %(first)s)."
+        ) % {"line": line, "item": item, "first": first}
+    if seq != expected_seq:
+        return _(
+            "Line %(line)s of the result file: item %(item)s has number %(seq)s; in "
+            "batch %(batch)s it is %(expected)s."
+        ) % {"line": line, "item": item, "seq": seq, "batch": batch, "expected": expected_seq}
+    expected = Decimal(0) if expected is None else expected
+    if fen != int(expected * 100):
+        return _(
+            "Line %(line)s of the result file: the amount %(amount)s "
+            "is not the item's %(expected)s."
+        ) % {"line": line, "amount": money(Decimal(fen) / 100), "expected": money(expected)}
+    return None
+
+
 def _rows(text: str, end: int) -> Iterator[str]:
     """text[:end] line by line, without a copy of it or a list of its lines."""
     start = 0

@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from huzhu.claims.models import PayoutBatch
 from huzhu.files.models import StoredFile
 from huzhu.files.services import open_stored
 from huzhu.jobs import kinds
@@ -42,11 +43,12 @@ def start_apply(*, actor, batch: DeductionBatch, stored: StoredFile) -> Job:
     return job
 
 
-def precheck(content: bytes, batch: DeductionBatch) -> str | None:
-    """Why a result file handed in on `batch`'s page cannot be its result, before anything
-    reads it in full: not the bank's header, UTF-8 rather than GBK (its Chinese would be read
-    as other characters without any error), another batch's file, or a batch whose result
-    is already applied. None when the file may go to `apply_result`."""
+def precheck(content: bytes, batch: DeductionBatch | PayoutBatch) -> str | None:
+    """Why a result file handed in on `batch`'s page (a deduction or a payout batch) cannot
+    be its result, before anything reads it in full: not the bank's header, UTF-8 rather
+    than GBK (its Chinese would be read as other characters without any error), another
+    batch's file, or a batch whose result is already applied. None when the file may go to
+    `apply_result` (`apply_payout_result`)."""
     bank = bankfile.bank_file_format()
     named = bank.result_batch_id(content)
     if named is None:

@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
+from huzhu.claims.models import PayoutBatch
 from huzhu.dates import scheme_date
 from huzhu.enrollment.models import Authorization, Enrollment, State
 from huzhu.enrollment.services import mark_failed_many, mark_paid, mark_paid_many
@@ -118,10 +119,11 @@ def _insert_items(*, batch: DeductionBatch, found: QuerySet, fee) -> int:
 def _write_request_file(*, batch: DeductionBatch, count: int, total, handle: IO[bytes]) -> None:
     """The request file (SPEC D4) written in chunks: the rows come through a server-side
     cursor (chunks on SQLite) and their numbers are decrypted a chunk at a time."""
-    bank = bankfile.bank_file_format()
-    handle.write(bank.request_header(batch_id=batch.number, count=count, total=total))
-    rows = (
-        DeductionItem.objects.filter(batch=batch)
+    handle.write(
+        bankfile.bank_file_format().request_header(batch_id=batch.number, count=count, total=total)
+    )
+    write_request_lines(
+        rows=DeductionItem.objects.filter(batch=batch)
         .order_by("seq")
         .values_list(
             "seq",
@@ -130,10 +132,18 @@ def _write_request_file(*, batch: DeductionBatch, count: int, total, handle: IO[
             "enrollment__member__name",
             "enrollment__member__id_number_encrypted",
             "amount",
-        )
-        .iterator(chunk_size=CHUNK)
+        ),
+        handle=handle,
     )
-    while chunk := list(itertools.islice(rows, CHUNK)):
+
+
+def write_request_lines(*, rows: QuerySet, handle: IO[bytes]) -> None:
+    """The detail lines of a request file (SPEC D4) from `rows` of (seq, item id, encrypted
+    card, name, encrypted ID number, amount) in file order: read through a server-side
+    cursor (chunks on SQLite), their numbers decrypted a chunk at a time."""
+    bank = bankfile.bank_file_format()
+    found = rows.iterator(chunk_size=CHUNK)
+    while chunk := list(itertools.islice(found, CHUNK)):
         cards = crypto.decrypt_many([row[2] for row in chunk])
         ids = crypto.decrypt_many([row[4] for row in chunk])
         handle.write(
@@ -220,7 +230,8 @@ def _create_batch(*, year: int, actor: Actor) -> DeductionBatch | None:
     return batch
 
 
-def request_content(batch: DeductionBatch) -> bytes:
+def request_content(batch: DeductionBatch | PayoutBatch) -> bytes:
+    """The request file of a deduction or a payout batch, as stored."""
     assert batch.request_file is not None
     with open_stored(batch.request_file) as handle:
         return handle.read()
@@ -298,30 +309,10 @@ def _unstage() -> None:
 def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> str:
     """Every problem of the file against its batch (SPEC D5, §14), or PaymentFileError
     listing them; the staged lines' table when there is none."""
-    if batch is None:
-        raise PaymentFileError(
-            _("The result file is for batch %(batch)s, which is not known.")
-            % {"batch": result.batch_id}
-        )
-    if batch.state == BatchState.SETTLED:
-        raise PaymentFileError(
-            _("Batch %(batch)s already has a different result applied.") % {"batch": batch.number}
-        )
-    problems = bankfile.Problems()
-    if result.count != batch.item_count:
-        problems.add(
-            _("The result file counts %(count)s items; batch %(batch)s has %(n)s.")
-            % {"count": result.count, "batch": batch.number, "n": batch.item_count}
-        )
-    if result.total != batch.total:
-        problems.add(
-            _("The result file totals %(total)s yuan; batch %(batch)s totals %(expected)s.")
-            % {
-                "total": bankfile.money(result.total),
-                "batch": batch.number,
-                "expected": bankfile.money(batch.total),
-            }
-        )
+    problems = bankfile.batch_problems(
+        result, batch, settled=batch is not None and batch.state == BatchState.SETTLED
+    )
+    assert batch is not None
     staging = _stage(result)
     items = connection.ops.quote_name(DeductionItem._meta.db_table)
     wrong = (
@@ -342,48 +333,19 @@ def _check(batch: DeductionBatch | None, result: bankfile.ResultFile) -> str:
             cursor.execute(f"SELECT COUNT(*) {wrong}", [batch.pk])  # noqa: S608
             total_wrong = cursor.fetchone()[0]
     for line, seq, item, fen, known, first, expected_seq, expected in found:
-        if known is None:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s (number %(seq)s) is not in "
-                    "batch %(batch)s."
-                )
-                % {"line": line, "item": item, "seq": seq, "batch": batch.number}
-            )
-        elif line != first:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s appears again (first on "
-                    "line %(first)s)."
-                )
-                % {"line": line, "item": item, "first": first}
-            )
-        elif seq != expected_seq:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: item %(item)s has number %(seq)s; in "
-                    "batch %(batch)s it is %(expected)s."
-                )
-                % {
-                    "line": line,
-                    "item": item,
-                    "seq": seq,
-                    "batch": batch.number,
-                    "expected": expected_seq,
-                }
-            )
-        else:
-            problems.add(
-                _(
-                    "Line %(line)s of the result file: the amount %(amount)s "
-                    "is not the item's %(expected)s."
-                )
-                % {
-                    "line": line,
-                    "amount": bankfile.money(Decimal(fen) / 100),
-                    "expected": bankfile.money(Decimal(expected)),
-                }
-            )
+        problem = bankfile.line_problem(
+            line=line,
+            item=item,
+            seq=seq,
+            fen=fen,
+            batch=batch.number,
+            known=known is not None,
+            first=first,
+            expected_seq=expected_seq,
+            expected=None if expected is None else Decimal(expected),
+        )
+        if problem:
+            problems.add(problem)
     if found:
         problems.more += total_wrong - len(found)
     if problems:
@@ -399,23 +361,32 @@ def apply_result(*, content: bytes, actor: Actor) -> Applied:
         try:
             return _apply_result(content=content, actor=actor)
         except PaymentFileError as exc:
-            raise _record_refusal(content=content, refused=exc, actor=actor) from exc
+            raise record_refusal(content=content, refused=exc, actor=actor) from exc
         finally:
             _unstage()
 
 
-def _record_refusal(*, content: bytes, refused: PaymentFileError, actor: Actor) -> PaymentFileError:
-    """The refusal kept once per file content; the same file again shows what was recorded."""
+def record_refusal(
+    *,
+    content: bytes,
+    refused: PaymentFileError,
+    actor: Actor,
+    model: Any = RefusedBankFile,
+    batches: Any = DeductionBatch,
+) -> PaymentFileError:
+    """The refusal kept once per file content; the same file again shows what was recorded.
+    `model` and `batches`: where, and whose batch (a payout result: RefusedPayoutFile and
+    PayoutBatch, which have the same fields)."""
     sha256 = hashlib.sha256(content).hexdigest()
     number = refused.batch_number
-    row = RefusedBankFile.objects.filter(sha256=sha256).first()
+    row = model.objects.filter(sha256=sha256).first()
     if row is None:
         try:
             with transaction.atomic():
-                row = RefusedBankFile.objects.create(
+                row = model.objects.create(
                     sha256=sha256,
                     batch_number=number[:100],
-                    batch=DeductionBatch.objects.filter(number=number).first() if number else None,
+                    batch=batches.objects.filter(number=number).first() if number else None,
                     received_at=timezone.now(),
                     errors=refused.errors,
                     more=refused.more,
@@ -425,7 +396,7 @@ def _record_refusal(*, content: bytes, refused: PaymentFileError, actor: Actor) 
                     else "system",
                 )
         except IntegrityError:  # the same file refused at the same moment elsewhere
-            row = RefusedBankFile.objects.get(sha256=sha256)
+            row = model.objects.get(sha256=sha256)
     error = PaymentFileError(errors=row.errors, more=row.more)
     error.batch_number = row.batch_number
     return error

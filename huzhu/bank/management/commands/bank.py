@@ -4,6 +4,8 @@
     huzhu bank simulate-payment --url URL --year Y --id-number … --amount 30.00 [--transaction-id …]
     huzhu bank simulate-deduction REQUEST_FILE --out RESULT_FILE [--fail CARD=REASON …]
         [--fail-rate 0.1 --seed 1]
+    huzhu bank simulate-payout REQUEST_FILE --out RESULT_FILE [--fail CARD_OR_ITEM=REASON …]
+        [--fail-rate 0.1 --seed 1]
 
 The notices are signed as a real bank signs them and posted to a running huzhu (the demo, a
 test server); the answer is printed. A deduction request file is answered with the bank's
@@ -64,10 +66,24 @@ class Command(BaseCommand):
         )
         deduct.add_argument("--fail-rate", type=float, default=0.0)
         deduct.add_argument("--seed", type=int)
+        payout = verbs.add_parser("simulate-payout", help="answer a payout request file")
+        payout.add_argument("request_file")
+        payout.add_argument("--out", required=True, help="where to write the result file")
+        payout.add_argument(
+            "--fail",
+            action="append",
+            default=[],
+            metavar="CARD_OR_ITEM=REASON",
+            help="this card or item fails; REASON: " + ", ".join(simulated_bank.REASONS),
+        )
+        payout.add_argument("--fail-rate", type=float, default=0.0)
+        payout.add_argument("--seed", type=int)
 
     def handle(self, *args, verb, **o):
         if verb == "simulate-deduction":
             return self.deduction(o)
+        if verb == "simulate-payout":
+            return self.deduction(o, answer_file=simulated_bank.answer_payout_file)
         now = datetime.datetime.now(SCHEME_ZONE)
         occurred = o["occurred_at"] or now.isoformat(timespec="seconds")
         if verb == "simulate-payment":
@@ -114,7 +130,7 @@ class Command(BaseCommand):
         if status != 200:
             raise CommandError(f"the notice was answered {status}", returncode=1)
 
-    def deduction(self, o: dict) -> None:
+    def deduction(self, o: dict, answer_file=simulated_bank.answer_deduction_file) -> None:
         failures = {}
         for rule in o["fail"]:
             card, sep, reason = rule.partition("=")
@@ -132,7 +148,7 @@ class Command(BaseCommand):
             raise CommandError(_("--fail-rate must be between 0 and 1."), returncode=2)
         source = Path(o["request_file"])
         try:
-            answer = simulated_bank.answer_deduction_file(
+            answer = answer_file(
                 source.read_bytes(),
                 failures=failures,
                 fail_rate=o["fail_rate"],

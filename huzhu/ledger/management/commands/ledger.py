@@ -101,7 +101,12 @@ class Command(BaseCommand):
     def reconcile(self, year: int | None, *, as_json: bool, read_files: bool) -> None:
         batches = reconcile.batch_checks(year=year, read_files=read_files)
         days = reconcile.day_checks()
-        unbalanced = [b for b in batches if not b.balanced] + [d for d in days if not d.balanced]
+        payouts = reconcile.payout_batch_checks()
+        unbalanced = [
+            *(b for b in batches if not b.balanced),
+            *(p for p in payouts if not p.balanced),
+            *(d for d in days if not d.balanced),
+        ]
         if as_json:
             self.stdout.write(
                 json.dumps(
@@ -128,6 +133,19 @@ class Command(BaseCommand):
                             }
                             for b in batches
                         ],
+                        "payout_batches": [
+                            {
+                                "batch": p.batch.number,
+                                "requested": yuan(p.requested),
+                                "paid": yuan(p.paid),
+                                "offsets": yuan(p.offsets),
+                                "failed": yuan(p.failed),
+                                "booked": yuan(p.booked),
+                                "corrections": yuan(p.corrections),
+                                "balanced": p.balanced,
+                            }
+                            for p in payouts
+                        ],
                         "days": [
                             {
                                 "day": d.day.isoformat(),
@@ -148,6 +166,13 @@ class Command(BaseCommand):
                     f"{_('debited')}{yuan(b.debited)}  {_('failed')}{yuan(b.failed)}  "
                     f"{_('booked')}{yuan(b.booked)}  {mark}"
                     + (f"  {b.bank.problem}" if b.bank is not None and b.bank.problem else "")
+                )
+            for p in payouts:
+                mark = _("balanced") if p.balanced else _("NOT BALANCED")
+                self.stdout.write(
+                    f"{p.batch.number}  {_('Requested payouts')}{yuan(p.requested)}  "
+                    f"{_('Paid out')}{yuan(p.paid)}  {_('Offset')}{yuan(p.offsets)}  "
+                    f"{_('Payout failed')}{yuan(p.failed)}  {_('booked')}{yuan(p.booked)}  {mark}"
                 )
             for d in days:
                 if not d.balanced:
