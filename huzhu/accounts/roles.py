@@ -137,3 +137,9 @@ def can_do_finance(role: str) -> bool:
     bank's result, send the failure SMS, mark a refund made, correct a ledger entry
     (SPEC D3–D9)."""
     return role in FINANCE_ROLES
+
+
+def can_read_claim_statistics(role: str) -> bool:
+    """The year's claim statistics and loss ratio (SPEC §12 district admin): the district
+    admin, the auditor, and finance (whose ledger the loss ratio is read from)."""
+    return role in {Role.DISTRICT_ADMIN, Role.AUDITOR, Role.FINANCE}

@@ -383,9 +383,12 @@ def submit_claim(
             % {"missing": "、".join(str(DocumentKind(k).label) for k in missing)},
             "documents",
         )
-    if resubmission_of is not None and not Claim.objects.filter(
-        pk=resubmission_of.pk, member=member, state=S.REJECTED
-    ).exists():
+    if (
+        resubmission_of is not None
+        and not Claim.objects.filter(
+            pk=resubmission_of.pk, member=member, state=S.REJECTED
+        ).exists()
+    ):
         raise ClaimError(
             "resubmission", _("Only a rejected claim of yours can be submitted again.")
         )

@@ -62,4 +62,5 @@ def console_context(request):
         "can_assign_held": roles.can_assign_held(role),
         "can_upload_rosters": roles.can_upload_rosters(role),
         "can_read_finance": roles.can_read_finance(role),
+        "can_read_claim_statistics": roles.can_read_claim_statistics(role),
     }

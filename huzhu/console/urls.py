@@ -3,6 +3,7 @@ from django.urls import path
 from huzhu.console import (
     views,
     views_audit,
+    views_claim_statistics,
     views_auth,
     views_bank,
     views_enrollment,
@@ -130,4 +131,10 @@ urlpatterns = [
     path("ledger/days/", views_ledger.ledger_days, name="ledger_days"),
     path("ledger/reconcile/", views_ledger.ledger_reconcile, name="ledger_reconcile"),
     path("ledger/<int:entry_pk>/correct/", views_ledger.ledger_correct, name="ledger_correct"),
+    path("claims/statistics/", views_claim_statistics.statistics, name="claim_statistics"),
+    path(
+        "claims/statistics.xlsx",
+        views_claim_statistics.statistics_xlsx,
+        name="claim_statistics_xlsx",
+    ),
 ]

@@ -145,10 +145,7 @@ def test_b_w2_a_later_more_severe_grade_of_one_injury_pays_the_difference(tree, 
 
 ALLOWED = sorted((old, new) for old, news in rules.TRANSITIONS.items() for new in news)
 REFUSED = sorted(
-    (old, new)
-    for old in S.values
-    for new in S.values
-    if new not in rules.TRANSITIONS[old]
+    (old, new) for old in S.values for new in S.values if new not in rules.TRANSITIONS[old]
 )
 
 
