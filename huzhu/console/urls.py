@@ -3,9 +3,9 @@ from django.urls import path
 from huzhu.console import (
     views,
     views_audit,
-    views_claim_statistics,
     views_auth,
     views_bank,
+    views_claim_statistics,
     views_enrollment,
     views_feedback,
     views_finance,
