@@ -119,73 +119,74 @@ def load_demo_claims() -> dict[str, Claim]:
     other (B-H4: the second pays the top-up of the year's tier)."""
     agency = User.objects.get(username="agency")
     clerk = User.objects.get(username="hutang_clerk")
-    members = _claimants(9)
-    if len(members) < 9:
+    members = _claimants(8)
+    if len(members) < 8:
         return {}
     made: dict[str, Claim] = {}
+
+    def reviewed(member: Member, facts: dict, **kwargs) -> int:
+        """Submitted (by the member, or the clerk as `actor`), then taken up by the agency."""
+        claim = _submit(member, facts, **kwargs)
+        return services.start_review(claim_id=claim.pk, actor=agency).pk
+
     made["submitted"] = _submit(
         members[0], _hospital(_stay("2022-03-10", "6200")), seed=1, invoices=["32040022031001"]
     )
     # The same invoice number as the first claim: the reviewer sees the signal (C6).
-    duplicate = _submit(
-        members[1], _hospital(_stay("2022-03-12", "5800")), seed=2, invoices=["32040022031001"]
+    made["in_review"] = Claim.objects.get(
+        pk=reviewed(
+            members[1],
+            _hospital(_stay("2022-03-12", "5800")),
+            seed=2,
+            invoices=["32040022031001"],
+        )
     )
-    made["in_review"] = services.start_review(claim_id=duplicate.pk, actor=agency)
-    returned = _submit(members[2], _hospital(_stay("2022-04-06", "9000", days=12)), seed=3)
-    services.start_review(claim_id=returned.pk, actor=agency)
     made["returned"] = services.return_claim(
-        claim_id=returned.pk,
+        claim_id=reviewed(members[2], _hospital(_stay("2022-04-06", "9000", days=12)), seed=3),
         actor=agency,
         reason="发票照片不清晰，请重新拍摄住院发票并补充出院小结第二页",
     )
-    rejected = _submit(members[3], _hospital(_stay("2022-04-20", "800", days=3)), seed=4)
-    services.start_review(claim_id=rejected.pk, actor=agency)
     made["rejected"] = services.reject(
-        claim_id=rejected.pk,
+        claim_id=reviewed(members[3], _hospital(_stay("2022-04-20", "800", days=3)), seed=4),
         actor=agency,
         reason="本次住院医保结算后个人自付800元，未达到1000元起付标准",
     )
-    approved = _submit(
-        members[4], _hospital(_stay("2022-05-08", "12000", days=9)), seed=5, actor=clerk
+    made["approved"] = services.approve(
+        claim_id=reviewed(
+            members[4], _hospital(_stay("2022-05-08", "12000", days=9)), seed=5, actor=clerk
+        ),
+        actor=agency,
     )
-    services.start_review(claim_id=approved.pk, actor=agency)
-    made["approved"] = services.approve(claim_id=approved.pk, actor=agency)
-    illness = _submit(
-        members[5],
-        {
-            "year": YEAR,
-            "benefit": "critical_illness",
-            "illness": "恶性肿瘤",
-            "diagnosed_on": "2022-06-15",
-            "first_diagnosed_on": "2022-06-15",
-            "hospital": {"in_changzhou": True, "grade": 3},
-        },
-        seed=6,
+    illness = {
+        "year": YEAR,
+        "benefit": "critical_illness",
+        "illness": "恶性肿瘤",
+        "diagnosed_on": "2022-06-15",
+        "first_diagnosed_on": "2022-06-15",
+        "hospital": {"in_changzhou": True, "grade": 3},
+    }
+    # 5,000: approved by the agency, waiting for the district's second approval (C3).
+    made["awaiting_second"] = services.approve(
+        claim_id=reviewed(members[5], illness, seed=6), actor=agency
     )
-    services.start_review(claim_id=illness.pk, actor=agency)
-    made["awaiting_second"] = services.approve(claim_id=illness.pk, actor=agency)
     # Two stays of one member, claimed one after the other (B-H4).
     for key, (day, self_pay) in (
         ("first_stay", ("2022-02-14", "3000")),
         ("second_stay", ("2022-07-04", "4000")),
     ):
-        claim = _submit(members[6], _hospital(_stay(day, self_pay)), seed=7)
-        services.start_review(claim_id=claim.pk, actor=agency)
-        made[key] = services.approve(claim_id=claim.pk, actor=agency)
-    injury = _submit(
-        members[7],
-        {
-            "year": YEAR,
-            "benefit": "work_injury",
-            "injured_on": "2022-05-20",
-            "grade": 8,
-            "certificate_level": "city",
-        },
-        seed=8,
-        actor=clerk,
+        made[key] = services.approve(
+            claim_id=reviewed(members[6], _hospital(_stay(day, self_pay)), seed=7), actor=agency
+        )
+    injury = {
+        "year": YEAR,
+        "benefit": "work_injury",
+        "injured_on": "2022-05-20",
+        "grade": 8,
+        "certificate_level": "city",
+    }
+    made["work_injury"] = services.approve(
+        claim_id=reviewed(members[7], injury, seed=8, actor=clerk), actor=agency
     )
-    services.start_review(claim_id=injury.pk, actor=agency)
-    made["work_injury"] = services.approve(claim_id=injury.pk, actor=agency)
     _date_back(made.values())
     return made
 

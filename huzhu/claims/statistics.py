@@ -17,8 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, FloatField, Func, IntegerField, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Sum
 
 from huzhu.claims.models import Claim, ClaimState
 from huzhu.dates import SCHEME_ZONE
@@ -58,10 +57,11 @@ class ElapsedSeconds(Func):
         )
 
     def as_postgresql(self, compiler, connection, **extra):
+        # date_part returns a double; EXTRACT a numeric, half again as slow over 200,000 rows.
         return self.as_sql(
             compiler,
             connection,
-            template="EXTRACT(EPOCH FROM (%(expressions)s))::float8",
+            template="date_part('epoch', %(expressions)s)",
             arg_joiner=" - ",
             **extra,
         )
@@ -75,11 +75,46 @@ class WholeDays(Func):
     template = "CAST(FLOOR(%(expressions)s / 86400.0) AS INTEGER)"
 
     def as_sqlite(self, compiler, connection, **extra):
-        # SQLite has no FLOOR before 3.35 with the math functions; elapsed times are never
-        # negative, so a cast (which truncates) is the floor.
+        # Elapsed times here are never negative, so a cast (which truncates) is the floor.
         return self.as_sql(
             compiler, connection, template="CAST((%(expressions)s) / 86400.0 AS INTEGER)", **extra
         )
+
+
+def month_starts(year: int) -> list[datetime.datetime]:
+    """The first moments of the Shanghai months from January of the year before `year` to
+    January six years after it: the bounds the months of submission are counted in."""
+    return [
+        datetime.datetime(year - 1 + index // 12, index % 12 + 1, 1, tzinfo=SCHEME_ZONE)
+        for index in range(12 * 7 + 1)
+    ]
+
+
+class MonthBucket(Func):
+    """Which of `starts` a moment falls after: 0 before the first, i when starts[i-1] <= it
+    < starts[i], len(starts) after the last. Comparing the stored moment with the months'
+    bounds costs less than converting every row to Shanghai time (half of the month query
+    at 200,000 claims on PostgreSQL) and needs no time-zone support from SQLite."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def __init__(self, expression, starts: list[datetime.datetime]):
+        super().__init__(expression)
+        self.starts = starts
+
+    def as_sql(self, compiler, connection, **extra):
+        inner, params = compiler.compile(self.source_expressions[0])
+        bounds = [connection.ops.adapt_datetimefield_value(start) for start in self.starts]
+        whens = " ".join(f"WHEN {inner} < %s THEN {index}" for index in range(len(bounds)))
+        return (
+            f"CASE {whens} ELSE {len(bounds)} END",
+            [value for bound in bounds for value in (*params, bound)],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        inner, params = compiler.compile(self.source_expressions[0])
+        return f"width_bucket({inner}, %s::timestamptz[])", [*params, list(self.starts)]
 
 
 @dataclass
@@ -244,21 +279,21 @@ def claim_statistics(*, year: int, unit: Unit | None = None) -> ClaimStatistics:
     benefits: dict[str, BenefitRow] = {}
     months: dict[datetime.date, MonthRow] = {}
     total = Figures()
+    starts = month_starts(year)
     by_benefit_month = (
-        claims.annotate(month=TruncMonth("submitted_at", tzinfo=SCHEME_ZONE))
+        claims.annotate(month=MonthBucket(F("submitted_at"), starts))
         .values_list("benefit", "state", "month")
         .annotate(n=Count("id"), amount=Sum("amount"))
     )
-    for benefit, state, month, n, amount in by_benefit_month:
+    for benefit, state, bucket, n, amount in by_benefit_month:
         row = benefits.get(benefit)
         if row is None:
             row = benefits[benefit] = BenefitRow(
                 benefit=benefit, label=str(BENEFIT_LABELS.get(benefit, benefit))
             )
         row.add(state, n, amount)
-        day = (
-            month.astimezone(SCHEME_ZONE).date() if isinstance(month, datetime.datetime) else month
-        )
+        # Outside the bounds (years away from the scheme year): the first or last month.
+        day = starts[min(max(bucket, 1), len(starts)) - 1].date()
         month_row = months.get(day)
         if month_row is None:
             month_row = months[day] = MonthRow(month=day)
@@ -321,5 +356,9 @@ def _benefit_order(benefit: str) -> tuple[int, str]:
 
 
 def claim_years() -> list[int]:
-    """The scheme years that have claims, newest first (one query, an index scan)."""
-    return list(Claim.objects.order_by("-year").values_list("year", flat=True).distinct())
+    """The scheme years from the first with claims to the last, newest first: one query,
+    two ends of an index (a DISTINCT would read every claim)."""
+    ends = Claim.objects.aggregate(first=Min("year"), last=Max("year"))
+    if ends["first"] is None:
+        return []
+    return list(range(ends["last"], ends["first"] - 1, -1))
