@@ -2,7 +2,8 @@
 
 Every figure is aggregated in the database, and the number of queries is the same whatever
 the number of claims: one grouped query per table (benefit × state × month, organizing unit
-× state, benefit × whole days to a decision) and one over the fund ledger. Python only adds
+× state, benefit × whole days to a decision), one for the units' names and one over the
+fund ledger. Python only adds
 up the few grouped rows they return.
 
 Months are Asia/Shanghai months of submission (SPEC dates). Approval times are measured
@@ -271,7 +272,7 @@ def claim_statistics(*, year: int, unit: Unit | None = None) -> ClaimStatistics:
     """The year's claims (of one organizing unit when given): per benefit, per organizing
     unit and per Shanghai month of submission, approval times, the amounts approved and not
     yet paid, and the fund's loss ratio for the year (the ledger is the district's: the
-    loss ratio is the same whichever unit is chosen). Four queries."""
+    loss ratio is the same whichever unit is chosen). Five queries."""
     claims = Claim.objects.filter(year=year).order_by()
     if unit is not None:
         claims = claims.filter(organizing_unit=unit)
@@ -301,14 +302,19 @@ def claim_statistics(*, year: int, unit: Unit | None = None) -> ClaimStatistics:
         total.add(state, n, amount)
 
     units: dict[int, UnitRow] = {}
-    by_unit = claims.values_list("organizing_unit", "organizing_unit__name", "state").annotate(
+    # Grouped by the unit's id alone: joining the units for their names made this query
+    # take twice as long at 200,000 claims; the few names are one more (small) query.
+    by_unit = claims.values_list("organizing_unit", "state").annotate(
         n=Count("id"), amount=Sum("amount")
     )
-    for unit_id, name, state, n, amount in by_unit:
+    for unit_id, state, n, amount in by_unit:
         unit_row = units.get(unit_id)
         if unit_row is None:
-            unit_row = units[unit_id] = UnitRow(unit_id=unit_id, name=name)
+            unit_row = units[unit_id] = UnitRow(unit_id=unit_id)
         unit_row.add(state, n, amount)
+    if units:
+        for unit_id, name in Unit.objects.filter(pk__in=list(units)).values_list("pk", "name"):
+            units[unit_id].name = name
 
     elapsed = ElapsedSeconds(F("submitted_at"), F("decided_at"))
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
