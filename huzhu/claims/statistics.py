@@ -17,6 +17,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Sum
 
@@ -104,7 +105,9 @@ class MonthBucket(Func):
         super().__init__(expression)
         self.starts = starts
 
-    def as_sql(self, compiler, connection, **extra):
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra
+    ) -> tuple[str, list[Any]]:
         inner, params = compiler.compile(self.source_expressions[0])
         bounds = [connection.ops.adapt_datetimefield_value(start) for start in self.starts]
         whens = " ".join(f"WHEN {inner} < %s THEN {index}" for index in range(len(bounds)))
@@ -113,7 +116,7 @@ class MonthBucket(Func):
             [value for bound in bounds for value in (*params, bound)],
         )
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(self, compiler, connection, **extra) -> tuple[str, list[Any]]:
         inner, params = compiler.compile(self.source_expressions[0])
         return f"width_bucket({inner}, %s::timestamptz[])", [*params, list(self.starts)]
 
