@@ -16,9 +16,10 @@ from huzhu.years import scheme_year
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _chosen(request) -> tuple[int, list[int], Unit | None, list[Unit]]:
-    """The year asked for (else the latest with claims, else this year) and the organizing
-    unit asked for (unknown ids are ignored, never a 500)."""
+def _chosen(request) -> tuple[ClaimStatistics, list[int], list[Unit]]:
+    """The statistics of the year asked for (else the latest with claims, else this year)
+    and of the organizing unit asked for (unknown ids are ignored, never a 500); the years
+    and units to choose from."""
     years = claim_years()
     year = scheme_year(request.GET.get("year", "")[:10])
     if year is None:
@@ -30,7 +31,8 @@ def _chosen(request) -> tuple[int, list[int], Unit | None, list[Unit]]:
     )
     raw = request.GET.get("unit", "")[:12]
     unit = next((u for u in units if raw.isascii() and raw.isdigit() and u.pk == int(raw)), None)
-    return year, sorted({year, *years}, reverse=True), unit, units
+    stats = claim_statistics(year=year, unit=unit)
+    return stats, sorted({year, *years}, reverse=True), units
 
 
 def bar_chart(rows: list[tuple[str, int, int]]) -> dict | None:
@@ -73,19 +75,10 @@ def _charts(stats: ClaimStatistics) -> dict:
 @staff_view
 @require(roles.can_read_claim_statistics)
 def statistics(request):
-    year, years, unit, units = _chosen(request)
-    stats = claim_statistics(year=year, unit=unit)
+    stats, years, units = _chosen(request)
+    context = {"stats": stats, "year": stats.year, "years": years, "unit": stats.unit}
     return render(
-        request,
-        "console/claims/statistics.html",
-        {
-            "stats": stats,
-            "year": year,
-            "years": years,
-            "unit": unit,
-            "units": units,
-            **_charts(stats),
-        },
+        request, "console/claims/statistics.html", {**context, "units": units, **_charts(stats)}
     )
 
 
@@ -93,11 +86,12 @@ def statistics(request):
 @staff_view
 @require(roles.can_read_claim_statistics)
 def statistics_xlsx(request):
-    year, _years, unit, _units = _chosen(request)
-    stats = claim_statistics(year=year, unit=unit)
+    stats, _years, _units = _chosen(request)
     content = statistics_workbook(stats)
     record_statistics_export(actor=request.user, stats=stats, request=request)
     response = HttpResponse(content, content_type=XLSX)
-    suffix = f"-{unit.pk}" if unit is not None else ""
-    response["Content-Disposition"] = f"attachment; filename=claim-statistics-{year}{suffix}.xlsx"
+    suffix = f"-{stats.unit.pk}" if stats.unit is not None else ""
+    response["Content-Disposition"] = (
+        f"attachment; filename=claim-statistics-{stats.year}{suffix}.xlsx"
+    )
     return response
