@@ -3,8 +3,7 @@
 Every figure is aggregated in the database, and the number of queries is the same whatever
 the number of claims: one grouped query per table (benefit × state × month, organizing unit
 × state, benefit × whole days to a decision), one for the units' names and one over the
-fund ledger. Python only adds
-up the few grouped rows they return.
+fund ledger. Python only adds up the few grouped rows they return.
 
 Months are Asia/Shanghai months of submission (SPEC dates). Approval times are measured
 from submission to the final decision (approval, or the second approval of a large claim,
@@ -156,11 +155,6 @@ class Figures:
         if state == S.APPROVED:
             self.unpaid += count
             self.unpaid_amount += amount
-
-    @property
-    def approval_rate(self) -> Decimal | None:
-        """Approved of those decided (approved or rejected), in percent."""
-        return percentage(Decimal(self.approved), Decimal(self.approved + self.rejected))
 
 
 @dataclass
