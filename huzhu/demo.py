@@ -16,6 +16,7 @@ from huzhu.accounts.models import User
 from huzhu.accounts.roles import Role, needs_second_factor
 from huzhu.bank.simulated_bank import REASONS, answer_deduction_file
 from huzhu.dates import SCHEME_ZONE
+from huzhu.demo_claims import load_demo_claims
 from huzhu.enrollment import services as enrollment
 from huzhu.enrollment.models import (
     Authorization,
@@ -159,6 +160,7 @@ def load_demo() -> dict:
         spread_demo_payments(rng)
         load_demo_splits()
         load_demo_rosters()
+        load_demo_claims()
     return {"keys": keys}
 
 

@@ -3,6 +3,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from huzhu.accounts.models import User
 from huzhu.enrollment.models import Authorization, Enrollment, State
@@ -107,3 +108,52 @@ def test_demo_splits_some_targets_and_spreads_payments_over_weeks():
     assert len([w for w in trend if w.paid]) >= 3
     paid = Enrollment.objects.filter(year=2022, state=State.PAID, organizing_unit=hutang.unit)
     assert trend[-1].cumulative == paid.count()
+
+
+@pytest.mark.django_db
+def test_demo_holds_2022_claims_in_every_review_state_with_documents_and_statistics(
+    settings, tmp_path
+):
+    from decimal import Decimal
+
+    from huzhu.claims.models import Claim, ClaimDocument, ClaimStay
+    from huzhu.claims.services import claim_signals
+    from huzhu.claims.statistics import claim_statistics
+
+    settings.HUZHU_FILES_DIR = tmp_path / "files"
+    call_command("demo", stdout=io.StringIO())
+    claims = Claim.objects.filter(year=2022)
+    states = Counter(claims.values_list("state", flat=True))
+    for state in ("submitted", "in_review", "returned", "rejected", "approved", "awaiting_second"):
+        assert states[state] >= 1, state
+    # Every claim has the documents its benefit needs, as photos and PDFs (SPEC C1).
+    kinds = set(ClaimDocument.objects.values_list("file__content_type", flat=True))
+    assert kinds == {"image/jpeg", "application/pdf"}
+    assert all(claim.documents.exists() for claim in claims)
+    in_review = claims.get(state="in_review")
+    assert "duplicate_invoice" in {s.code for s in claim_signals(in_review)}
+    returned = claims.get(state="returned")
+    assert returned.events.filter(to_state="returned").exclude(reason="").exists()
+    waiting = claims.get(state="awaiting_second")
+    assert waiting.benefit == "critical_illness" and waiting.amount == Decimal("5000.00")
+    # B-H4: one member's two stays claimed separately; the second pays the tier's top-up.
+    twice = (
+        ClaimStay.objects.values("member")
+        .annotate(n=Count("claim", distinct=True))
+        .filter(n__gte=2, claim__state="approved")
+    )
+    assert twice.exists()
+    member = twice[0]["member"]
+    amounts = list(
+        claims.filter(member=member).order_by("event_on").values_list("amount", flat=True)
+    )
+    assert len(amounts) == 2 and all(a > 0 for a in amounts)
+    # The claims are dated in 2022, and the statistics see them all.
+    assert all(c.submitted_at.year == 2022 for c in claims)
+    stats = claim_statistics(year=2022)
+    assert stats.total.submitted == claims.count()
+    assert stats.total.awaiting_second == 1 and stats.decided >= 3
+    # Loading again changes nothing.
+    before = claims.count()
+    call_command("demo", stdout=io.StringIO())
+    assert Claim.objects.count() == before

@@ -229,6 +229,10 @@ MATRIX = [
                                             (302, 403, 403, 403, 200, 200, 403, 302, 302)),
     ("POST", "console:ledger_correct", "ledger_entry",
                                             (302, 403, 403, 403, 302, 302, 403, 302, 302)),
+    # Claim statistics (SPEC §12): the district admin, finance and the auditor read them.
+    ("GET", "console:claim_statistics", None, (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    ("GET", "console:claim_statistics_xlsx", None,
+                                            (302, 403, 403, 403, 200, 200, 200, 302, 302)),
     ("GET", "portal:home", None,            (302, 302, 302, 302, 302, 302, 302, 200, 200)),
     ("GET", "portal:login", None,           (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("POST", "portal:logout", None,         (302, 302, 302, 302, 302, 302, 302, 302, 302)),

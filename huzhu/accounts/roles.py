@@ -169,3 +169,9 @@ def can_submit_claims(role: str) -> bool:
     """Submit a claim in the console for a member in scope (the user is the claim's
     `submitted_by`, so they cannot approve it: C3)."""
     return role in CLAIM_SUBMITTER_ROLES
+
+
+def can_read_claim_statistics(role: str) -> bool:
+    """The year's claim statistics and loss ratio (SPEC §12 district admin): the district
+    admin, the auditor, and finance (whose ledger the loss ratio is read from)."""
+    return role in {Role.DISTRICT_ADMIN, Role.AUDITOR, Role.FINANCE}

@@ -84,4 +84,5 @@ def console_context(request):
         "can_review_claims": roles.can_review_claims(role),
         "can_second_approve": roles.can_second_approve(role),
         "can_submit_claims": roles.can_submit_claims(role),
+        "can_read_claim_statistics": roles.can_read_claim_statistics(role),
     }

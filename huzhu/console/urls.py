@@ -5,6 +5,7 @@ from huzhu.console import (
     views_audit,
     views_auth,
     views_bank,
+    views_claim_statistics,
     views_claim_submission,
     views_claims,
     views_enrollment,
@@ -173,4 +174,10 @@ urlpatterns = [
     path("ledger/days/", views_ledger.ledger_days, name="ledger_days"),
     path("ledger/reconcile/", views_ledger.ledger_reconcile, name="ledger_reconcile"),
     path("ledger/<int:entry_pk>/correct/", views_ledger.ledger_correct, name="ledger_correct"),
+    path("claims/statistics/", views_claim_statistics.statistics, name="claim_statistics"),
+    path(
+        "claims/statistics.xlsx",
+        views_claim_statistics.statistics_xlsx,
+        name="claim_statistics_xlsx",
+    ),
 ]
