@@ -9,11 +9,13 @@ retries after a refusal stores nothing twice.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from huzhu.claims.models import DocumentKind
+from huzhu.files import images
 from huzhu.files import rules as file_rules
 from huzhu.files.models import StoredFile
 from huzhu.files.services import FileRefused, store_upload
@@ -60,10 +62,23 @@ def _check_counts(files: Mapping[str, Sequence[UploadedFile]], already: int) -> 
         )
 
 
-def _prepared(upload: UploadedFile) -> UploadedFile:
-    """The file as it is to be kept. Photos are checked and re-encoded here once the image
-    checks (huzhu.files.images) exist; everything else is kept as it came."""
-    return upload
+def _prepared(upload: UploadedFile) -> tuple[UploadedFile | bytes, str]:
+    """The file as it is to be kept, and its name (SPEC S5): a photo or scan is checked
+    whole (huzhu.files.images: damaged files, decompression bombs, PDFs without an end),
+    photos are turned upright, cut to 2,000 px and stripped of their metadata (GPS) before
+    anything is stored. What is too large or of no document kind goes on as it came, for
+    `store_upload` to refuse by size or content."""
+    name = upload.name or ""
+    if (upload.size or 0) > settings.HUZHU_UPLOAD_MAX_BYTES:
+        return upload, name
+    upload.seek(0)
+    content = upload.read()
+    kind = file_rules.sniff(content[: file_rules.HEAD_BYTES])
+    if kind is None or kind.code not in file_rules.DOCUMENTS:
+        return content, name
+    images.check_document(content, kind.code, name=name)
+    kept = images.normalized_jpeg(content, kind.code, name=name)
+    return kept.content, kept.name_for(name)
 
 
 def store_documents(
@@ -84,10 +99,11 @@ def store_documents(
             for upload in uploads:
                 name = upload.name or ""
                 try:
+                    source, kept_name = _prepared(upload)
                     stored = store_upload(
                         actor=actor,
-                        source=_prepared(upload),
-                        name=name,
+                        source=source,
+                        name=kept_name,
                         unit_path=unit_path,
                         allowed=file_rules.DOCUMENTS,
                         purpose="claim",

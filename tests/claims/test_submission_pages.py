@@ -57,7 +57,9 @@ def test_c1_a_member_submits_a_hospitalization_claim_with_photos_and_sees_it_lis
     html = second.content.decode()
     assert second.context["result"]["amount"] == "1000.00"
     assert "1000.00" in html and "全年累计个人自理 6200.00 元" in html
-    assert html.count('capture="environment"') == 6 and html.count("data-shrink") == 12
+    assert (
+        html.count('capture="environment"') == 6 and html.count("data-shrink data-shrinking") == 12
+    )
     assert 'accept="image/*,application/pdf"' in html and "住院发票" in html
 
     done = steps.submit(client, _new(client), second.context["answers"], steps.all_photos())
