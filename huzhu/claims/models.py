@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huzhu.org.paths import Bytewise
 
@@ -20,7 +21,7 @@ class ClaimState(models.TextChoices):
     NEEDS_SETTLEMENT = "needs_settlement", _("settle with medical insurance first")
     AWAITING_SECOND = "awaiting_second", _("awaiting second approval")
     APPROVED = "approved", _("approved, awaiting payout")
-    PAID = "paid", _("paid")
+    PAID = "paid", pgettext_lazy("claim", "paid")
     RECOVERED = "recovered", _("recovered")
 
 
@@ -250,7 +251,7 @@ class PayoutBatchState(models.TextChoices):
 
 class PayoutOutcome(models.TextChoices):
     PENDING = "pending", _("awaiting the bank")
-    PAID = "paid", _("paid")
+    PAID = "paid", pgettext_lazy("claim", "paid")
     FAILED = "failed", _("payout failed")
 
 
