@@ -403,6 +403,15 @@ def paid_message(*, amount: Decimal, offset: Decimal) -> str:
     }
 
 
+def failed_message(*, claim_id: int, bank_message: str) -> str:
+    """What the member is told of a payout the bank could not pay (SPEC C5)."""
+    return _(
+        "The payout of claim #%(pk)s to your union card did not go through (bank: "
+        "%(message)s). It will be paid again with the next payout; if your union card was "
+        "lost or closed, tell your union."
+    ) % {"pk": claim_id, "message": bank_message or "—"}
+
+
 def _settle(
     *,
     batch: PayoutBatch,
@@ -427,6 +436,12 @@ def _settle(
             items.filter(pk__in=chunk).update(
                 outcome=PayoutOutcome.FAILED, bank_code=code, bank_message=message
             )
+    failed_rows = [
+        (claim_id, message)
+        for (_code, message), ids in failures.items()
+        for chunk in _chunks(ids)
+        for claim_id in PayoutItem.objects.filter(pk__in=chunk).values_list("claim_id", flat=True)
+    ]
     rows = list(
         PayoutItem.objects.filter(batch=batch, outcome=PayoutOutcome.PAID).values_list(
             "pk", "claim_id", "amount", "offset", "recovery_id", "recovery__year"
@@ -451,6 +466,19 @@ def _settle(
                 at=now,
             )
             for _pk, claim_id, amount, offset, _case, _year in rows
+        ]
+        + [
+            ClaimEvent(
+                claim_id=claim_id,
+                from_state=ClaimState.APPROVED,
+                to_state=ClaimState.APPROVED,
+                reason=reason,
+                message=failed_message(claim_id=claim_id, bank_message=message)[:500],
+                actor=_user(actor),
+                actor_label=_label(actor),
+                at=now,
+            )
+            for claim_id, message in failed_rows
         ],
         batch_size=CHUNK,
     )

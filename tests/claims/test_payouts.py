@@ -190,7 +190,12 @@ def test_c4_a_failed_payout_goes_into_the_next_batch_and_is_paid(
 ):
     claim = approved_claim(tree, reviewers)
     batch = payouts.create_payout_batch(actor=None)
-    payouts.apply_payout_result(content=answer(batch, {claim: "account_abnormal"}), actor=None)
+    OutboxSender.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        payouts.apply_payout_result(content=answer(batch, {claim: "account_abnormal"}), actor=None)
+    # SPEC C5: the member is told the payout failed, why, and what happens next.
+    [(_phone, text)] = OutboxSender.outbox
+    assert f"#{claim.pk}" in text and "未成功" in text and "下次支付" in text
     again = payouts.create_payout_batch(actor=None)
     assert again is not None and again != batch
     with django_capture_on_commit_callbacks(execute=True):
