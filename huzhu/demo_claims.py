@@ -16,8 +16,9 @@ from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen import canvas
 
 from huzhu.accounts.models import User
-from huzhu.claims import rules, services
-from huzhu.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState
+from huzhu.bank.simulated_bank import answer_payout_file
+from huzhu.claims import payouts, recovery, rules, services
+from huzhu.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState, RecoveryMethod
 from huzhu.dates import SCHEME_ZONE
 from huzhu.enrollment.models import Enrollment, State
 from huzhu.files import rules as file_kinds
@@ -151,11 +152,9 @@ def load_demo_claims() -> dict[str, Claim]:
         actor=agency,
         reason="本次住院医保结算后个人自付800元，未达到1000元起付标准",
     )
-    made["approved"] = services.approve(
-        claim_id=reviewed(
-            members[4], _hospital(_stay("2022-05-08", "12000", days=9)), seed=5, actor=clerk
-        ),
-        actor=agency,
+    # Submitted by the clerk; approved after the payout below, so it waits for the next one.
+    to_approve = reviewed(
+        members[4], _hospital(_stay("2022-05-08", "12000", days=9)), seed=5, actor=clerk
     )
     illness = {
         "year": YEAR,
@@ -187,8 +186,29 @@ def load_demo_claims() -> dict[str, Claim]:
     made["work_injury"] = services.approve(
         claim_id=reviewed(members[7], injury, seed=8, actor=clerk), actor=agency
     )
+    _pay_and_recover(made, agency)
+    made["approved"] = services.approve(claim_id=to_approve, actor=agency)
     _date_back(made.values())
     return made
+
+
+def _pay_and_recover(made: dict[str, Claim], agency: User) -> None:
+    """Finance pays the claims approved so far through a payout batch the simulated bank
+    answers (SPEC C4), and a drunk-driving finding after the work injury's payout opens a
+    recovery by repayment (B-X3)."""
+    finance = User.objects.get(username="finance")
+    batch = payouts.create_payout_batch(actor=finance)
+    if batch is None:
+        return
+    answer = answer_payout_file(payouts.request_content(batch))
+    payouts.apply_payout_result(content=answer, actor=finance)
+    recovery.open_recovery(
+        claim_id=made["work_injury"].pk,
+        actor=agency,
+        exclusions=["drunk_driving"],
+        reason="经核实受伤时系酒后驾驶，属除外责任",
+        method=RecoveryMethod.REPAYMENT,
+    )
 
 
 def _date_back(claims) -> None:

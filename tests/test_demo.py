@@ -140,7 +140,7 @@ def test_demo_holds_2022_claims_in_every_review_state_with_documents_and_statist
     twice = (
         ClaimStay.objects.values("member")
         .annotate(n=Count("claim", distinct=True))
-        .filter(n__gte=2, claim__state="approved")
+        .filter(n__gte=2, claim__state="paid")
     )
     assert twice.exists()
     member = twice[0]["member"]
@@ -148,6 +148,10 @@ def test_demo_holds_2022_claims_in_every_review_state_with_documents_and_statist
         claims.filter(member=member).order_by("event_on").values_list("amount", flat=True)
     )
     assert len(amounts) == 2 and all(a > 0 for a in amounts)
+    # Finance paid the claims approved before its payout batch; the last one waits (C4); a
+    # finding after payment opened a recovery (B-X3).
+    assert states["paid"] >= 2 and states["recovered"] == 1
+    assert claims.get(state="recovered").recoveries.get().amount == Decimal("500.00")
     # The claims are dated in 2022, and the statistics see them all.
     assert all(c.submitted_at.year == 2022 for c in claims)
     stats = claim_statistics(year=2022)
