@@ -39,7 +39,7 @@ def overpaid(claim) -> Decimal:
     """What the member holds beyond the entitlement the claim's facts give now: the year's
     (for a work injury: the injury's) grants less the entitlement recomputed."""
     case = services.full_case(claim)
-    decision, _policy = services._decide({**case, "already_paid": "0"})
+    decision, _policy = services.decide_case({**case, "already_paid": "0"})
     granted = services.already_paid(
         member_id=claim.member_id,
         year=claim.year,
@@ -67,9 +67,9 @@ def open_recovery(
     if method not in RecoveryMethod.values:
         raise ClaimError("method", _("Choose how the money is recovered."), "method")
     with transaction.atomic():
-        claim = services._locked(claim_id)
-        services._check_state(claim, ClaimState.PAID)
-        services._write_exclusions(claim, exclusions)
+        claim = services.locked_claim(claim_id)
+        services.check_state(claim, ClaimState.PAID)
+        services.write_exclusions(claim, exclusions)
         amount = overpaid(claim)
         record_event(
             action=Action.CLAIM_FACTS,
@@ -77,7 +77,7 @@ def open_recovery(
             target=claim,
             request=request,
             summary=f"#{claim.pk}",
-            data={"exclusions": services._jsonable(exclusions), "reason": reason[:200]},
+            data={"exclusions": services.exclusions_json(exclusions), "reason": reason[:200]},
         )
         if amount <= 0:
             ClaimEvent.objects.create(
@@ -93,7 +93,7 @@ def open_recovery(
                 at=timezone.now(),
             )
             return None
-        services._book(
+        services.book(
             claim=claim,
             amount=-amount,
             kind=BenefitEntryKind.REVERSAL,
@@ -111,9 +111,9 @@ def open_recovery(
             opened_by=actor,
             opened_at=timezone.now(),
         )
-        services._pin(claim=claim, step=ClaimState.RECOVERED, actor=actor)
+        services.pin_decision(claim=claim, step=ClaimState.RECOVERED, actor=actor)
         how = RecoveryMethod(method).label
-        services._move(
+        services.move(
             claim,
             ClaimState.RECOVERED,
             actor=actor,

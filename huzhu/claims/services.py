@@ -72,7 +72,7 @@ def already_paid(
     return entries.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
-def _book(*, claim: Claim, amount: Decimal, kind: str, reason: str, actor: User | None) -> None:
+def book(*, claim: Claim, amount: Decimal, kind: str, reason: str, actor: User | None) -> None:
     if amount:
         BenefitEntry.objects.create(
             member_id=claim.member_id,
@@ -218,7 +218,7 @@ def full_case(claim: Claim, facts: dict | None = None) -> dict:
     return facts
 
 
-def _decide(case_data: dict) -> tuple[Decision, Policy | None]:
+def decide_case(case_data: dict) -> tuple[Decision, Policy | None]:
     policy = current_policies().get(int(case_data["year"]))
     case = parse_case(case_data)
     return decide(case, policy), policy
@@ -237,7 +237,7 @@ def estimate(member: Member, facts: dict) -> dict:
         facts=facts,
         injured_on=_injured_on(facts),
     )
-    decision, _unused = _decide(full_case(draft))
+    decision, _unused = decide_case(full_case(draft))
     return answer_json(decision)
 
 
@@ -247,11 +247,11 @@ def _injured_on(facts: dict) -> datetime.date | None:
     return datetime.date.fromisoformat(facts["injured_on"])
 
 
-def _pin(*, claim: Claim, step: str, actor: User | None) -> Decision:
+def pin_decision(*, claim: Claim, step: str, actor: User | None) -> Decision:
     """Decide the claim now and keep the calculation (§14: the policy version, the case
     and the explanation lines)."""
     case = full_case(claim)
-    decision, _policy = _decide(case)
+    decision, _policy = decide_case(case)
     ClaimDecision.objects.create(
         claim=claim,
         step=step,
@@ -277,7 +277,7 @@ def _label(actor: User | None, member: Member | None = None) -> str:
     return f"member:{member.pk}" if member is not None else "system"
 
 
-def _move(
+def move(
     claim: Claim,
     new: str,
     *,
@@ -315,14 +315,14 @@ def _move(
     return event
 
 
-def _locked(claim_id: int) -> Claim:
+def locked_claim(claim_id: int) -> Claim:
     claim = Claim.objects.select_for_update().select_related("member").get(pk=claim_id)
     # Decisions for one member are taken one at a time (B-H4's "already paid").
     Member.objects.select_for_update().filter(pk=claim.member_id).first()
     return claim
 
 
-def _check_state(claim: Claim, *states: str) -> None:
+def check_state(claim: Claim, *states: str) -> None:
     if claim.state not in states:
         raise ClaimError(
             "state",
@@ -411,7 +411,7 @@ def submit_claim(
         )
         _stays(claim, facts, stays)
         _documents(claim, documents, actor)
-        decision = _pin(claim=claim, step="estimate", actor=actor)
+        decision = pin_decision(claim=claim, step="estimate", actor=actor)
         claim.estimate = decision.amount
         claim.save(update_fields=["estimate"])
         event = ClaimEvent.objects.create(
@@ -453,8 +453,8 @@ def resend(
     """A returned claim (or one that waited for settlement) sent back with more information
     (C2: returned → submitted)."""
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, *rules.MEMBER_MAY_RESEND)
+        claim = locked_claim(claim_id)
+        check_state(claim, *rules.MEMBER_MAY_RESEND)
         if facts is not None:
             policy = current_policies().get(claim.year)
             facts = parse_facts(facts, policy)
@@ -466,7 +466,7 @@ def resend(
             claim.injured_on = _injured_on(facts)
             _stays(claim, facts, stays)
         _documents(claim, documents, actor)
-        _move(
+        move(
             claim,
             S.SUBMITTED,
             actor=actor,
@@ -474,7 +474,7 @@ def resend(
             request=request,
             member_acting=actor is None,
         )
-        decision = _pin(claim=claim, step="estimate", actor=actor)
+        decision = pin_decision(claim=claim, step="estimate", actor=actor)
         claim.estimate = decision.amount
         claim.save(update_fields=["estimate"])
     return claim
@@ -482,10 +482,10 @@ def resend(
 
 def start_review(*, claim_id: int, actor: User, request=None) -> Claim:
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.SUBMITTED)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.SUBMITTED)
         claim.reviewer = actor
-        _move(claim, S.IN_REVIEW, actor=actor, reason=_("Review started"), request=request)
+        move(claim, S.IN_REVIEW, actor=actor, reason=_("Review started"), request=request)
     return claim
 
 
@@ -501,16 +501,16 @@ def record_exclusions(
     codes for critical illness and work injury, codes per stay index for hospitalization.
     On a paid claim this is the finding after payment (B-X3): use `open_recovery`."""
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.IN_REVIEW)
-        _write_exclusions(claim, exclusions)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.IN_REVIEW)
+        write_exclusions(claim, exclusions)
         record_event(
             action=Action.CLAIM_FACTS,
             actor=actor,
             target=claim,
             request=request,
             summary=f"#{claim.pk}",
-            data={"exclusions": _jsonable(exclusions), "reason": reason[:200]},
+            data={"exclusions": exclusions_json(exclusions), "reason": reason[:200]},
         )
         ClaimEvent.objects.create(
             claim=claim,
@@ -524,13 +524,13 @@ def record_exclusions(
     return claim
 
 
-def _jsonable(exclusions) -> object:
+def exclusions_json(exclusions) -> object:
     if isinstance(exclusions, dict):
         return {str(k): list(v) for k, v in exclusions.items()}
     return list(exclusions)
 
 
-def _write_exclusions(claim: Claim, exclusions) -> None:
+def write_exclusions(claim: Claim, exclusions) -> None:
     facts = dict(claim.facts)
     if claim.benefit == "hospitalization":
         if not isinstance(exclusions, dict):
@@ -551,9 +551,9 @@ def return_claim(*, claim_id: int, actor: User, reason: str, request=None) -> Cl
     """C2: in_review → returned; the reason is what the member is asked for."""
     reason = _required(reason)
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.IN_REVIEW)
-        _move(
+        claim = locked_claim(claim_id)
+        check_state(claim, S.IN_REVIEW)
+        move(
             claim,
             S.RETURNED,
             actor=actor,
@@ -578,12 +578,12 @@ def reject(*, claim_id: int, actor: User, reason: str, request=None) -> Claim:
     lowest tier counts toward the year when a later stay lifts it (B-H4)."""
     reason = _required(reason)
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.IN_REVIEW)
-        _pin(claim=claim, step=S.REJECTED, actor=actor)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.IN_REVIEW)
+        pin_decision(claim=claim, step=S.REJECTED, actor=actor)
         claim.decided_at = timezone.now()
         claim.amount = ZERO
-        _move(
+        move(
             claim,
             S.REJECTED,
             actor=actor,
@@ -599,14 +599,14 @@ def needs_settlement(*, claim_id: int, actor: User, reason: str = "", request=No
     """C2: in_review → needs_settlement: a stay that can still be settled with the medical
     insurance is settled first (B-H1)."""
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.IN_REVIEW)
-        _pin(claim=claim, step=S.NEEDS_SETTLEMENT, actor=actor)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.IN_REVIEW)
+        pin_decision(claim=claim, step=S.NEEDS_SETTLEMENT, actor=actor)
         text = reason.strip() or _(
             "Settle the stay with your basic medical insurance first, then send the "
             "settlement sheet."
         )
-        _move(
+        move(
             claim,
             S.NEEDS_SETTLEMENT,
             actor=actor,
@@ -623,10 +623,10 @@ def approve(*, claim_id: int, actor: User, note: str = "", request=None) -> Clai
     (so a later claim of the year reads it as already paid). From SECOND_APPROVAL_FROM up
     the claim waits for a second approver at the district."""
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.IN_REVIEW)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.IN_REVIEW)
         rules.check_approver(approver_id=actor.pk, submitted_by_id=claim.submitted_by_id)
-        decision = _pin(claim=claim, step="approve", actor=actor)
+        decision = pin_decision(claim=claim, step="approve", actor=actor)
         if decision.decision == "needs_settlement":
             raise ClaimError(
                 "needs_settlement",
@@ -639,7 +639,7 @@ def approve(*, claim_id: int, actor: User, note: str = "", request=None) -> Clai
             )
         claim.amount = decision.amount
         claim.approved_by = actor
-        _book(
+        book(
             claim=claim,
             amount=decision.amount,
             kind=BenefitEntryKind.GRANT,
@@ -647,7 +647,7 @@ def approve(*, claim_id: int, actor: User, note: str = "", request=None) -> Clai
             actor=actor,
         )
         if rules.needs_second_approval(decision.amount):
-            _move(
+            move(
                 claim,
                 S.AWAITING_SECOND,
                 actor=actor,
@@ -656,7 +656,7 @@ def approve(*, claim_id: int, actor: User, note: str = "", request=None) -> Clai
             )
         else:
             claim.decided_at = timezone.now()
-            _move(
+            move(
                 claim,
                 S.APPROVED,
                 actor=actor,
@@ -677,17 +677,17 @@ def _approved_text(claim: Claim) -> str:
 def second_approve(*, claim_id: int, actor: User, note: str = "", request=None) -> Claim:
     """C3: the district's second approval of a large claim, by another person."""
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.AWAITING_SECOND)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.AWAITING_SECOND)
         rules.check_approver(
             approver_id=actor.pk,
             submitted_by_id=claim.submitted_by_id,
             first_id=claim.approved_by_id,
         )
-        _pin(claim=claim, step=S.APPROVED, actor=actor)
+        pin_decision(claim=claim, step=S.APPROVED, actor=actor)
         claim.second_approved_by = actor
         claim.decided_at = timezone.now()
-        _move(
+        move(
             claim,
             S.APPROVED,
             actor=actor,
@@ -703,14 +703,14 @@ def send_back_to_review(*, claim_id: int, actor: User, reason: str, request=None
     and the claim is reviewed again."""
     reason = _required(reason)
     with transaction.atomic():
-        claim = _locked(claim_id)
-        _check_state(claim, S.AWAITING_SECOND)
+        claim = locked_claim(claim_id)
+        check_state(claim, S.AWAITING_SECOND)
         rules.check_approver(
             approver_id=actor.pk,
             submitted_by_id=claim.submitted_by_id,
             first_id=claim.approved_by_id,
         )
-        _book(
+        book(
             claim=claim,
             amount=-granted_for(claim),
             kind=BenefitEntryKind.REVERSAL,
@@ -719,7 +719,7 @@ def send_back_to_review(*, claim_id: int, actor: User, reason: str, request=None
         )
         claim.amount = None
         claim.approved_by = None
-        _move(claim, S.IN_REVIEW, actor=actor, reason=reason, request=request)
+        move(claim, S.IN_REVIEW, actor=actor, reason=reason, request=request)
     return claim
 
 

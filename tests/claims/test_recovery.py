@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 def paid(claim):
     """The claim's payout landed (the payout batches do this through the bank's result)."""
     with transaction.atomic():
-        claim = services._locked(claim.pk)
-        services._move(claim, ClaimState.PAID, actor=None, reason="test payout")
+        claim = services.locked_claim(claim.pk)
+        services.move(claim, ClaimState.PAID, actor=None, reason="test payout")
     return claim
 
 
