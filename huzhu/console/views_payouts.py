@@ -109,10 +109,7 @@ def batch(request, batch_pk: int):
         "figures": payout_selectors.payout_figures(found),
         "page": page,
         "outcome": outcome,
-        "outcomes": [
-            (value, _("Paid out") if value == PayoutOutcome.PAID else label)
-            for value, label in PayoutOutcome.choices
-        ],
+        "outcomes": PayoutOutcome.choices,
         "query": urlencode({"outcome": outcome}) if outcome else "",
         "results": found.files.order_by("-received_at"),
         "refused": found.refused_files.all()[:10],
