@@ -8,10 +8,12 @@ so two decisions for one member never both read the same "already paid".
 """
 
 import datetime
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -360,6 +362,49 @@ def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:
     ClaimStay.objects.bulk_create(rows)
 
 
+# A submission sent again while the first still waits unreviewed (a double click, a
+# resent form, two tabs) is that submission, not a second claim (SPEC C1).
+REPEAT_WINDOW = datetime.timedelta(hours=4)
+
+
+def _same_json(a, b) -> bool:
+    def dump(value) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)
+
+    return dump(a) == dump(b)
+
+
+def _same_submission(
+    *,
+    member: Member,
+    facts: dict,
+    stays: Sequence[StayDetails],
+    actor: User | None,
+    resubmission_of: Claim | None,
+) -> Claim | None:
+    """The claim this submission repeats, if any: the same member, submitter, answers and
+    stays, submitted within REPEAT_WINDOW and not yet taken into review. Read under the
+    member's lock, so two requests at once make one claim."""
+    recent = Claim.objects.filter(
+        member=member,
+        submitted_by=actor,
+        resubmission_of=resubmission_of,
+        benefit=facts["benefit"],
+        state=S.SUBMITTED,
+        submitted_at__gte=timezone.now() - REPEAT_WINDOW,
+    ).order_by("-submitted_at", "-pk")
+    episodes = range(len(facts.get("episodes") or []))
+    details = [stays[i] if i < len(stays) else StayDetails() for i in episodes]
+    wanted = [[d.discharged_on, d.hospital[:100], d.invoice_number.strip()[:40]] for d in details]
+    for claim in recent[:20]:
+        if not _same_json(claim.facts, facts):
+            continue
+        kept = [[s.discharged_on, s.hospital, s.invoice_number] for s in claim.stays.all()]
+        if facts["benefit"] != "hospitalization" or _same_json(kept, wanted):
+            return claim
+    return None
+
+
 def submit_claim(
     *,
     member: Member,
@@ -394,6 +439,11 @@ def submit_claim(
         )
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).first()
+        repeated = _same_submission(
+            member=member, facts=facts, stays=stays, actor=actor, resubmission_of=resubmission_of
+        )
+        if repeated is not None:
+            return repeated
         claim = Claim.objects.create(
             member=member,
             enrollment=enrollment,
