@@ -355,8 +355,8 @@ def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:
                 index=index,
                 admitted_on=datetime.date.fromisoformat(episode["admitted_on"]),
                 discharged_on=extra.discharged_on,
-                hospital=extra.hospital[:100],
-                invoice_number=extra.invoice_number.strip()[:40],
+                hospital=rules.stay_text(extra.hospital)[:100],
+                invoice_number=rules.invoice_number(extra.invoice_number)[:40],
             )
         )
     ClaimStay.objects.bulk_create(rows)
@@ -395,7 +395,14 @@ def _same_submission(
     ).order_by("-submitted_at", "-pk")
     episodes = range(len(facts.get("episodes") or []))
     details = [stays[i] if i < len(stays) else StayDetails() for i in episodes]
-    wanted = [[d.discharged_on, d.hospital[:100], d.invoice_number.strip()[:40]] for d in details]
+    wanted = [
+        [
+            d.discharged_on,
+            rules.stay_text(d.hospital)[:100],
+            rules.invoice_number(d.invoice_number)[:40],
+        ]
+        for d in details
+    ]
     for claim in recent[:20]:
         if not _same_json(claim.facts, facts):
             continue
