@@ -334,11 +334,19 @@ def _check_state(claim: Claim, *states: str) -> None:
 
 
 def _documents(claim: Claim, documents: Sequence[tuple[str, StoredFile]], actor: User | None):
+    """Attach the files to the claim; a file sent again as the same document (twice in one
+    form, or resent) is the one the claim holds, not a second copy."""
     now = timezone.now()
-    ClaimDocument.objects.bulk_create(
-        ClaimDocument(claim=claim, kind=kind, file=file, uploaded_at=now, uploaded_by=actor)
-        for kind, file in documents
-    )
+    held = set(ClaimDocument.objects.filter(claim=claim).values_list("kind", "file_id"))
+    added = []
+    for kind, file in documents:
+        if (kind, file.pk) in held:
+            continue
+        held.add((kind, file.pk))
+        added.append(
+            ClaimDocument(claim=claim, kind=kind, file=file, uploaded_at=now, uploaded_by=actor)
+        )
+    ClaimDocument.objects.bulk_create(added)
 
 
 def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:

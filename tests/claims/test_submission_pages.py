@@ -330,6 +330,23 @@ def test_c2_a_returned_claim_is_sent_back_with_a_document_and_a_note(client, tre
     assert again.status_code == 409
 
 
+def test_c1_the_same_photo_sent_twice_is_one_document(client, tree, reviewers):
+    member = paid_member(tree.hutang_union)
+    files = steps.all_photos()
+    files["doc-invoice"] = [steps.photo("a.jpg"), steps.photo("a (1).jpg")]
+    assert _submitted(client, member, files=files).status_code == 302
+    claim = Claim.objects.get(member=member)
+    assert claim.documents.filter(kind="invoice").count() == 1
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    services.return_claim(claim_id=claim.pk, actor=reviewers.agency, reason="请补充")
+    response = client.post(
+        reverse("portal:claim_resend", args=[claim.pk]),
+        {"note": "再发一次", "doc-invoice": [steps.photo("a.jpg")]},
+    )
+    assert response.status_code == 302
+    assert claim.documents.filter(kind="invoice").count() == 1
+
+
 def test_c2_a_returned_claim_needs_something_to_send(client, tree, reviewers):
     member = paid_member(tree.hutang_union)
     claim = submit(member)
