@@ -4,11 +4,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
+from huzhu.accounts.roles import Role
 from huzhu.claims import recovery, services
 from huzhu.claims.models import BenefitEntry, ClaimState, RecoveryMethod, RecoveryState
 from huzhu.ledger.models import EntryKind, LedgerEntry
 from tests.claims.helpers import approved, hospital_facts, illness_facts, paid_member, stay
+from tests.conftest import make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +142,33 @@ def test_b_x3_an_exclusion_that_does_not_change_the_tier_owes_nothing(tree, revi
     claim.refresh_from_db()
     assert claim.state == ClaimState.PAID
     assert claim.facts["episodes"][1]["exclusions"] == ["dental"]
+
+
+def test_b_x3_the_recovery_pages_and_their_messages_are_in_chinese(client, tree, reviewers):
+    member = paid_member(tree.hutang_union)
+    claim = paid(
+        approved(
+            member,
+            hospital_facts(stay("2022-02-01", "60000")),
+            reviewers.agency,
+            second=reviewers.district,
+        )
+    )
+    sign_in(client, reviewers.agency)
+    response = client.post(
+        reverse("console:claim_recover", args=[claim.pk]),
+        {"exclusions-0": "bed_occupancy", "reason": "挂床", "method": "repayment"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已立追回事项" in html and "应追回金额" in html
+    finance = make_user("recovery_finance", Role.FINANCE, tree.district, True)
+    sign_in(client, finance)
+    case = claim.recoveries.get()
+    response = client.post(
+        reverse("console:recovery_repay", args=[case.pk]), {"amount": "abc"}, follow=True
+    )
+    html = response.content.decode()
+    assert f"追回事项 {case.pk}：" in html and "登记退回款" in html
+    for english in ("Recovery cases", "Amount to recover", "Record repayment", "Case "):
+        assert english not in html
