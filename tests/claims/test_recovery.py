@@ -10,6 +10,7 @@ from huzhu.accounts.roles import Role
 from huzhu.claims import recovery, services
 from huzhu.claims.models import BenefitEntry, ClaimState, RecoveryMethod, RecoveryState
 from huzhu.ledger.models import EntryKind, LedgerEntry
+from huzhu.money import format_yuan
 from tests.claims.helpers import approved, hospital_facts, illness_facts, paid_member, stay
 from tests.conftest import make_user, sign_in
 
@@ -172,3 +173,40 @@ def test_b_x3_the_recovery_pages_and_their_messages_are_in_chinese(client, tree,
     assert f"追回事项 {case.pk}：" in html and "登记退回款" in html
     for english in ("Recovery cases", "Amount to recover", "Record repayment", "Case "):
         assert english not in html
+
+
+def test_b_x3_a_long_reason_is_kept_within_the_history_and_the_amount_is_still_told(
+    tree, reviewers
+):
+    member = paid_member(tree.hutang_union)
+    facts = hospital_facts(stay("2022-02-01", "6000"), stay("2022-03-01", "200"))
+    claim = paid(approved(member, facts, reviewers.agency))
+    long_reason = "种牙" * 400
+    assert (
+        recovery.open_recovery(
+            claim_id=claim.pk,
+            actor=reviewers.agency,
+            exclusions={1: ["dental"]},
+            reason=long_reason,
+            method="repayment",
+        )
+        is None
+    )
+    assert all(len(e.reason) <= 500 for e in claim.events.all())
+    other = paid(
+        approved(
+            paid_member(tree.hutang_union_b, name="钱七"),
+            hospital_facts(stay("2022-02-01", "60000")),
+            reviewers.agency,
+            second=reviewers.district,
+        )
+    )
+    case = recovery.open_recovery(
+        claim_id=other.pk,
+        actor=reviewers.agency,
+        exclusions={0: ["bed_occupancy"]},
+        reason=long_reason,
+        method="repayment",
+    )
+    told = other.events.exclude(message="").latest("at", "id").message
+    assert len(told) <= 500 and format_yuan(case.amount) in told
