@@ -65,3 +65,32 @@ def test_every_message_is_translated_and_compiled(po):
             assert compiled.pgettext(*msgid.split("\x04")) == msgstr, msgid
         else:
             assert compiled.gettext(msgid) == msgstr, f"{po}: stale .mo for {msgid!r}"
+
+
+GETTEXT_NAMES = {"_", "_lazy", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy"}
+
+
+def _literal_msgids(path: Path):
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in GETTEXT_NAMES or not node.args:
+            continue
+        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if len(args) != len(node.args) or not all(isinstance(a, str) for a in args):
+            continue
+        yield "\x04".join(args) if node.func.id.startswith("pgettext") else args[0]
+
+
+def test_every_message_of_the_code_is_in_the_catalog():
+    """A message written in the code but never added to the catalog shows in English."""
+    root = Path(huzhu.__file__).parent
+    known = parse_po(root / "locale/zh_Hans/LC_MESSAGES/django.po")
+    missing = [
+        f"{path.relative_to(root)}: {msgid!r}"
+        for path in sorted(root.glob("**/*.py"))
+        if "migrations" not in path.parts
+        for msgid in _literal_msgids(path)
+        if msgid not in known
+    ]
+    assert missing == []

@@ -3,6 +3,7 @@ the C library's English ("No such file or directory", "not a gzip file")."""
 
 import errno
 import io
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -107,3 +108,19 @@ def test_a_file_error_no_command_expected_is_one_chinese_line(tmp_path):
     result = huzhu(tmp_path / "data", "shell", "--no-imports", "-c", f"open({str(out)!r}, 'w')")
     assert result.returncode == 2
     assert result.stderr == f"{out}：文件或文件夹不存在。\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["payout", "deduction"])
+def test_d5_c4_a_result_file_that_never_ends_or_blocks_is_refused_not_read(
+    tmp_path, settings, command
+):
+    fifo = tmp_path / "result.fifo"
+    os.mkfifo(fifo)
+    assert "不是普通文件" in str(refusal(command, "apply", "/dev/zero"))
+    assert "不是普通文件" in str(refusal(command, "apply", str(fifo)))
+    big = tmp_path / "result.txt"
+    big.write_bytes(b"x" * 2049)
+    settings.HUZHU_BANK_FILE_MAX_BYTES = 2048
+    assert "MB" in str(refusal(command, "apply", str(big)))
+    assert "文件或文件夹不存在。" in str(refusal(command, "apply", str(tmp_path / "none.txt")))

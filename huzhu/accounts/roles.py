@@ -155,6 +155,13 @@ def can_review_claims(role: str) -> bool:
     return role in CLAIM_REVIEWER_ROLES
 
 
+def can_see_claim_signals(role: str) -> bool:
+    """SPEC C6: the signals are for reviewers (and the auditor, who reads everything). They
+    name other claims with the same invoice number, wherever they are: to a clerk, who
+    types invoice numbers into claims, they would answer whether anyone else claimed one."""
+    return role in CLAIM_REVIEWER_ROLES or role == Role.AUDITOR
+
+
 def can_second_approve(role: str) -> bool:
     """The second approval of a claim of 5,000 or more, or sending it back (SPEC C3)."""
     return role == Role.DISTRICT_ADMIN

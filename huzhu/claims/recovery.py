@@ -33,6 +33,8 @@ from huzhu.money import format_yuan
 
 ClaimError = rules.ClaimError
 ZERO = Decimal(0)
+# Of a long reason, what the member's text message quotes.
+TOLD_CHARS = 150
 
 
 def overpaid(claim) -> Decimal:
@@ -84,10 +86,13 @@ def open_recovery(
                 claim=claim,
                 from_state=claim.state,
                 to_state=claim.state,
-                reason=_(
-                    "Exclusion found after payment; the year's entitlement is unchanged: %(reason)s"
-                )
-                % {"reason": reason},
+                reason=(
+                    _(
+                        "Exclusion found after payment; the year's entitlement is unchanged: "
+                        "%(reason)s"
+                    )
+                    % {"reason": reason}
+                )[:500],
                 actor=actor,
                 actor_label=actor.get_username(),
                 at=timezone.now(),
@@ -122,7 +127,13 @@ def open_recovery(
                 "Claim #%(pk)s was found excluded after payment (%(reason)s): %(amount)s "
                 "yuan is to be recovered, by %(method)s."
             )
-            % {"pk": claim.pk, "reason": reason, "amount": format_yuan(amount), "method": how},
+            % {
+                "pk": claim.pk,
+                # Short enough that the amount and the method are always told (C5).
+                "reason": reason if len(reason) <= TOLD_CHARS else reason[:TOLD_CHARS] + "…",
+                "amount": format_yuan(amount),
+                "method": how,
+            },
             request=request,
         )
         record_event(

@@ -3,6 +3,7 @@ are allowed, which documents each benefit needs, when a second approver is neede
 not approve, and the reviewer's signals."""
 
 import datetime
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huzhu.claims.models import ClaimState, DocumentKind
+from huzhu.tabular import CONTROL
 
 S = ClaimState
 
@@ -114,6 +116,20 @@ def event_day(facts: dict) -> datetime.date:
 
 
 # --- reviewer signals (SPEC C6) -------------------------------------------------------------
+
+
+def invoice_number(text: str) -> str:
+    """An invoice number as it is kept and compared (C6): full-width letters and digits
+    folded to their plain forms, letters upper-cased, blanks and invisible characters left
+    out, so that "fp 2022 0310" and "ＦＰ２０２２０３１０" are the same number as "FP20220310"."""
+    folded = unicodedata.normalize("NFKC", CONTROL.sub("", text or "")).upper()
+    return "".join(folded.split())
+
+
+def stay_text(text: str) -> str:
+    """A hospital's name as it is kept: one line, without the invisible characters that
+    hide or reorder text (a direction override would show a reviewer another name)."""
+    return " ".join(CONTROL.sub("", text or "").split())
 
 
 @dataclass(frozen=True)

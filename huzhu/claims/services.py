@@ -8,10 +8,12 @@ so two decisions for one member never both read the same "already paid".
 """
 
 import datetime
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -332,11 +334,19 @@ def check_state(claim: Claim, *states: str) -> None:
 
 
 def _documents(claim: Claim, documents: Sequence[tuple[str, StoredFile]], actor: User | None):
+    """Attach the files to the claim; a file sent again as the same document (twice in one
+    form, or resent) is the one the claim holds, not a second copy."""
     now = timezone.now()
-    ClaimDocument.objects.bulk_create(
-        ClaimDocument(claim=claim, kind=kind, file=file, uploaded_at=now, uploaded_by=actor)
-        for kind, file in documents
-    )
+    held = set(ClaimDocument.objects.filter(claim=claim).values_list("kind", "file_id"))
+    added = []
+    for kind, file in documents:
+        if (kind, file.pk) in held:
+            continue
+        held.add((kind, file.pk))
+        added.append(
+            ClaimDocument(claim=claim, kind=kind, file=file, uploaded_at=now, uploaded_by=actor)
+        )
+    ClaimDocument.objects.bulk_create(added)
 
 
 def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:
@@ -353,11 +363,61 @@ def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:
                 index=index,
                 admitted_on=datetime.date.fromisoformat(episode["admitted_on"]),
                 discharged_on=extra.discharged_on,
-                hospital=extra.hospital[:100],
-                invoice_number=extra.invoice_number.strip()[:40],
+                hospital=rules.stay_text(extra.hospital)[:100],
+                invoice_number=rules.invoice_number(extra.invoice_number)[:40],
             )
         )
     ClaimStay.objects.bulk_create(rows)
+
+
+# A submission sent again while the first still waits unreviewed (a double click, a
+# resent form, two tabs) is that submission, not a second claim (SPEC C1).
+REPEAT_WINDOW = datetime.timedelta(hours=4)
+
+
+def _same_json(a, b) -> bool:
+    def dump(value) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)
+
+    return dump(a) == dump(b)
+
+
+def _same_submission(
+    *,
+    member: Member,
+    facts: dict,
+    stays: Sequence[StayDetails],
+    actor: User | None,
+    resubmission_of: Claim | None,
+) -> Claim | None:
+    """The claim this submission repeats, if any: the same member, submitter, answers and
+    stays, submitted within REPEAT_WINDOW and not yet taken into review. Read under the
+    member's lock, so two requests at once make one claim."""
+    recent = Claim.objects.filter(
+        member=member,
+        submitted_by=actor,
+        resubmission_of=resubmission_of,
+        benefit=facts["benefit"],
+        state=S.SUBMITTED,
+        submitted_at__gte=timezone.now() - REPEAT_WINDOW,
+    ).order_by("-submitted_at", "-pk")
+    episodes = range(len(facts.get("episodes") or []))
+    details = [stays[i] if i < len(stays) else StayDetails() for i in episodes]
+    wanted = [
+        [
+            d.discharged_on,
+            rules.stay_text(d.hospital)[:100],
+            rules.invoice_number(d.invoice_number)[:40],
+        ]
+        for d in details
+    ]
+    for claim in recent[:20]:
+        if not _same_json(claim.facts, facts):
+            continue
+        kept = [[s.discharged_on, s.hospital, s.invoice_number] for s in claim.stays.all()]
+        if facts["benefit"] != "hospitalization" or _same_json(kept, wanted):
+            return claim
+    return None
 
 
 def submit_claim(
@@ -394,6 +454,11 @@ def submit_claim(
         )
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).first()
+        repeated = _same_submission(
+            member=member, facts=facts, stays=stays, actor=actor, resubmission_of=resubmission_of
+        )
+        if repeated is not None:
+            return repeated
         claim = Claim.objects.create(
             member=member,
             enrollment=enrollment,

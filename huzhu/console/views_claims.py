@@ -145,7 +145,7 @@ def claim(request, pk: int):
             "decisions": _labelled_decisions(found),
             "events": _labelled_events(found),
             "others": _labelled_others(request.user, found),
-            "signals": services.claim_signals(found),
+            "signals": services.claim_signals(found) if roles.can_see_claim_signals(role) else [],
             "may_start": may_review and found.state == S.SUBMITTED,
             "may_decide": may_review and found.state == S.IN_REVIEW,
             "may_second": roles.can_second_approve(role) and found.state == S.AWAITING_SECOND,

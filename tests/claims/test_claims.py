@@ -318,6 +318,30 @@ def test_c6_the_same_invoice_number_in_two_claims_is_a_signal_not_a_refusal(tree
     assert f"#{first.pk}" in services.claim_signals(second)[0].text
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["fp-0001", "FP - 0001", "ＦＰ－０００１", "FP-\u200b0001", "\u202eFP-0001", "FP-0001\u00a0"],
+)
+def test_c6_an_invoice_number_typed_otherwise_is_still_the_same_number(tree, typed):
+    member = paid_member(tree.hutang_union)
+    other = paid_member(tree.hutang_union_b, name="钱七")
+    first = submit(member, hospital_facts(stay("2022-03-01")), invoices=["FP-0001"])
+    second = submit(other, hospital_facts(stay("2022-07-01")), invoices=[typed])
+    assert second.stays.get().invoice_number == "FP-0001"
+    assert "duplicate_invoice" in codes(second) and "duplicate_invoice" in codes(first)
+
+
+def test_c6_a_hospital_name_keeps_no_direction_override(tree):
+    member = paid_member(tree.hutang_union)
+    claim = services.submit_claim(
+        member=member,
+        facts=hospital_facts(),
+        documents=documents(member),
+        stays=[services.StayDetails(hospital="武进\u202e院医民人\u200b ")],
+    )
+    assert claim.stays.get().hospital == "武进院医民人"
+
+
 def test_c6_overlapping_stays_are_a_signal(tree):
     member = paid_member(tree.hutang_union)
     submit(member, hospital_facts(stay("2022-03-01")), discharged=[DAY(2022, 3, 10)])

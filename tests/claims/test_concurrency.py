@@ -7,6 +7,7 @@ from django.db import connection
 
 from huzhu.accounts.roles import Role
 from huzhu.claims import services
+from huzhu.claims.models import Claim
 from tests.claims.helpers import hospital_facts, paid_member, stay, submit
 from tests.concurrency import at_once
 from tests.conftest import make_user
@@ -56,3 +57,19 @@ def test_c2_the_same_claim_approved_twice_at_once_is_granted_once(tree, settings
     assert services.already_paid(
         member_id=member.pk, year=2022, benefit="hospitalization"
     ) == Decimal("1000.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_c1_the_same_submission_sent_twice_at_once_makes_one_claim(tree, settings, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: SQLite serialises writers, nothing races")
+    settings.HUZHU_FILES_DIR = tmp_path / "files"
+    member = paid_member(tree.hutang_union)
+    facts = hospital_facts(stay("2022-02-01", "6000"))
+    outcomes = at_once(
+        lambda: submit(member, facts, invoices=["FP-1"]),
+        lambda: submit(member, facts, invoices=["FP-1"]),
+        expected=(),
+    )
+    assert outcomes == ["ok", "ok"]
+    assert Claim.objects.filter(member=member).count() == 1

@@ -12,7 +12,6 @@ from tests.claims.helpers import (
     approved,
     hospital_facts,
     illness_facts,
-    injury_facts,
     paid_member,
     stay,
 )
@@ -148,43 +147,3 @@ def test_b_x3_an_exclusion_that_does_not_change_the_tier_owes_nothing(tree, revi
     assert claim.facts["episodes"][1]["exclusions"] == ["dental"]
 
 
-def test_b_x3_d9_a_recovery_after_a_real_payout_is_offset_against_the_next_benefit(tree, reviewers):
-    """Paid through a payout batch; found excluded; offset against the member's next claim
-    when that one is paid; the fund ledger balances throughout."""
-    from huzhu.bank.simulated_bank import answer_payout_file
-    from huzhu.claims import payouts
-    from huzhu.claims.models import PayoutItem
-    from huzhu.ledger import reconcile
-
-    member = paid_member(tree.hutang_union)
-    injury = approved(member, injury_facts(grade=7), reviewers.agency)  # 500
-    batch = payouts.create_payout_batch(actor=None)
-    payouts.apply_payout_result(
-        content=answer_payout_file(payouts.request_content(batch)), actor=None
-    )
-    injury.refresh_from_db()
-    assert injury.state == ClaimState.PAID
-    case = recovery.open_recovery(
-        claim_id=injury.pk,
-        actor=reviewers.agency,
-        exclusions=["drunk_driving"],
-        reason="酒后驾驶",
-        method=RecoveryMethod.OFFSET,
-    )
-    assert case.amount == Decimal("500.00")
-    stay_claim = approved(member, hospital_facts(stay("2022-08-01", "6000")), reviewers.agency)
-    following = payouts.create_payout_batch(actor=None)
-    item = PayoutItem.objects.get(batch=following)
-    assert (item.amount, item.offset) == (Decimal("500.00"), Decimal("500.00"))
-    payouts.apply_payout_result(
-        content=answer_payout_file(payouts.request_content(following)), actor=None
-    )
-    case.refresh_from_db()
-    stay_claim.refresh_from_db()
-    assert case.state == RecoveryState.RECOVERED and stay_claim.state == ClaimState.PAID
-    recovered = LedgerEntry.objects.get(kind=EntryKind.RECOVERY)
-    assert recovered.amount == Decimal("500.00")
-    payouts_booked = LedgerEntry.objects.filter(kind=EntryKind.PAYOUT).order_by("pk")
-    assert [e.amount for e in payouts_booked] == [Decimal("-500.00"), Decimal("-1000.00")]
-    assert all(check.balanced for check in reconcile.payout_batch_checks())
-    assert all(day.balanced for day in reconcile.day_checks())

@@ -18,6 +18,7 @@ from huzhu.claims import selectors, services
 from huzhu.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimState
 from huzhu.files import rules as file_rules
 from huzhu.files.services import store_generated
+from tests.claims import pages as steps
 from tests.claims.helpers import (
     hospital_facts,
     illness_facts,
@@ -253,6 +254,27 @@ def test_c6_a_duplicate_invoice_is_shown_as_a_warning(client, tree, reviewers):
     sign_in(client, reviewers.agency)
     html = _page(client, second)
     assert 'data-signal="duplicate_invoice"' in html and f"#{first.pk}" in html
+
+
+def test_c6_s1_the_signals_are_for_reviewers_not_an_oracle_for_clerks(client, tree, reviewers):
+    elsewhere = submit(paid_member(tree.niutang_union, name="赵六"), invoices=["FP-0001"])
+    sign_in(client, reviewers.clerk)
+    response = client.post(
+        reverse("console:member_claim_new", args=[paid_member(tree.hutang_union).pk]),
+        steps.hospital_answers(**{"stay-0-invoice_number": "FP-0001"}),
+    )
+    assert response.status_code == 200
+    submitted = client.post(
+        reverse("console:member_claim_new", args=[response.context["member"].pk]),
+        {"action": "submit", "answers": response.context["answers"], **steps.all_photos()},
+    )
+    assert submitted.status_code == 302
+    mine = Claim.objects.exclude(pk=elsewhere.pk).get()
+    html = _page(client, mine)
+    assert "data-signal" not in html and f"#{elsewhere.pk}" not in html
+    for user in (reviewers.agency, make_user("c6_auditor", Role.AUDITOR, tree.district)):
+        sign_in(client, user)
+        assert f"#{elsewhere.pk}" in _page(client, mine)
 
 
 def test_the_members_other_claims_of_the_year_are_linked(client, tree, reviewers):

@@ -235,6 +235,30 @@ def test_c1_answers_signed_for_one_member_are_refused_for_another(client, tree):
     assert response.status_code == 400 and not Claim.objects.exists()
 
 
+def test_c1_the_same_answers_submitted_twice_make_one_claim(client, tree):
+    member = paid_member(tree.hutang_union)
+    steps.as_member(client, member)
+    step_two = steps.estimate(client, _new(client), steps.hospital_answers())
+    token = step_two.context["answers"]
+    first = steps.submit(client, _new(client), token, steps.all_photos())
+    again = steps.submit(client, _new(client), token, steps.all_photos())
+    claim = Claim.objects.get(member=member)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert claim.documents.count() == len(steps.all_photos())
+    assert AuditEvent.objects.filter(action=Action.CLAIM_SUBMIT).count() == 1
+
+
+def test_c1_a_claim_with_other_answers_or_stays_is_a_new_claim(tree):
+    member = paid_member(tree.hutang_union)
+    first = submit(member, invoices=["FP-1"])
+    assert submit(member, invoices=["FP-1"]) == first
+    assert submit(member, invoices=["FP-2"]) != first
+    services.start_review(claim_id=first.pk, actor=make_user("c1_rev", Role.AGENCY, tree.district))
+    assert submit(member, invoices=["FP-1"]) != first
+    assert Claim.objects.filter(member=member).count() == 3
+
+
 def test_c1_the_answers_can_be_changed_from_the_documents_step(client, tree):
     member = paid_member(tree.hutang_union)
     steps.as_member(client, member)
@@ -304,6 +328,23 @@ def test_c2_a_returned_claim_is_sent_back_with_a_document_and_a_note(client, tre
     # Sent: nothing more can be added until it is returned again.
     again = client.post(reverse("portal:claim_resend", args=[claim.pk]), {"note": "再补充"})
     assert again.status_code == 409
+
+
+def test_c1_the_same_photo_sent_twice_is_one_document(client, tree, reviewers):
+    member = paid_member(tree.hutang_union)
+    files = steps.all_photos()
+    files["doc-invoice"] = [steps.photo("a.jpg"), steps.photo("a (1).jpg")]
+    assert _submitted(client, member, files=files).status_code == 302
+    claim = Claim.objects.get(member=member)
+    assert claim.documents.filter(kind="invoice").count() == 1
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    services.return_claim(claim_id=claim.pk, actor=reviewers.agency, reason="请补充")
+    response = client.post(
+        reverse("portal:claim_resend", args=[claim.pk]),
+        {"note": "再发一次", "doc-invoice": [steps.photo("a.jpg")]},
+    )
+    assert response.status_code == 302
+    assert claim.documents.filter(kind="invoice").count() == 1
 
 
 def test_c2_a_returned_claim_needs_something_to_send(client, tree, reviewers):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huzhu.claims.payouts import apply_payout_result, create_payout_batch, request_content
+from huzhu.localfiles import LocalFileError, read_bank_file
 from huzhu.money import format_yuan
 from huzhu.payments.bankfile import PaymentFileError
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             else:
                 self.apply(Path(options["file"]))
         except PaymentFileError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        except LocalFileError as exc:
             raise CommandError(exc.message, returncode=2) from exc
 
     def create(self, out: str | None) -> None:
@@ -57,7 +60,7 @@ class Command(BaseCommand):
         )
 
     def apply(self, path: Path) -> None:
-        applied = apply_payout_result(content=path.read_bytes(), actor=None)
+        applied = apply_payout_result(content=read_bank_file(path), actor=None)
         if applied.already:
             self.stdout.write(
                 _("This result file of batch %(number)s was already applied; nothing changed.")

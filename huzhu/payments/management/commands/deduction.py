@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huzhu.localfiles import LocalFileError, read_bank_file
 from huzhu.payments.bankfile import PaymentFileError, money
 from huzhu.payments.feedback import notify_failures
 from huzhu.payments.services import apply_result, create_batch, request_content
@@ -31,6 +32,8 @@ class Command(BaseCommand):
                 self.apply(Path(options["file"]))
         except PaymentFileError as exc:
             raise CommandError(exc.message, returncode=2) from exc
+        except LocalFileError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
 
     def create(self, year_text: str, out: str | None) -> None:
         year = scheme_year(year_text)
@@ -53,7 +56,7 @@ class Command(BaseCommand):
         )
 
     def apply(self, path: Path) -> None:
-        applied = apply_result(content=path.read_bytes(), actor=None)
+        applied = apply_result(content=read_bank_file(path), actor=None)
         if applied.already:
             self.stdout.write(
                 _("This result file of batch %(number)s was already applied; nothing changed.")
