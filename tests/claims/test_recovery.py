@@ -145,5 +145,3 @@ def test_b_x3_an_exclusion_that_does_not_change_the_tier_owes_nothing(tree, revi
     claim.refresh_from_db()
     assert claim.state == ClaimState.PAID
     assert claim.facts["episodes"][1]["exclusions"] == ["dental"]
-
-
