@@ -194,6 +194,10 @@ MATRIX = [
                                             (302, 403, 403, 403, 200, 200, 403, 302, 302)),
     ("GET", "console:finance_payout_follow_up", None,
                                             (302, 403, 403, 403, 200, 200, 200, 302, 302)),
+    # Putting a followed-up claim back for payment: finance and the district admin ("claim" is
+    # only submitted, so the service refuses it and nothing is written).
+    ("POST", "console:finance_payout_release", "claim",
+                                            (302, 403, 403, 403, 302, 302, 403, 302, 302)),
     ("GET", "console:calculator", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policies", None,       (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("GET", "console:policy", "policy",     (302, 200, 200, 200, 200, 200, 200, 302, 302)),

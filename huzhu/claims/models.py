@@ -67,6 +67,9 @@ class Claim(models.Model):
     # When the claim was finally approved or rejected (approval times, statistics).
     decided_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Failed payouts up to this attempt no longer count toward the year's limit: finance put
+    # the claim back for payment after the member's card was put right (payouts.release).
+    payout_attempts_from = models.PositiveSmallIntegerField(default=0)
     # A rejected claim submitted again is a new claim naming the old one.
     resubmission_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resubmissions"

@@ -19,7 +19,7 @@ from typing import IO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -42,10 +42,12 @@ from huzhu.claims.models import (
     RecoveryState,
     RefusedPayoutFile,
 )
+from huzhu.claims.rules import ClaimError
 from huzhu.dates import scheme_date
 from huzhu.files import rules as file_rules
 from huzhu.files.services import store_generated
 from huzhu.ledger import services as ledger
+from huzhu.members.models import Member
 from huzhu.money import format_yuan
 from huzhu.org.services import district
 from huzhu.payments import bankfile
@@ -79,12 +81,18 @@ def exhausted_q() -> Q:
     """Claims whose payouts failed as often as the policy of their year allows, or failed
     with a bank code that policy does not retry (SPEC §14): they wait for a person."""
     policies = current_policies()
-    failed = PayoutItem.objects.filter(claim=OuterRef("pk"), outcome=PayoutOutcome.FAILED)
+    # Failures before a release by finance (Claim.payout_attempts_from) do not count.
+    failed = PayoutItem.objects.filter(
+        claim=OuterRef("pk"),
+        outcome=PayoutOutcome.FAILED,
+        attempt__gt=OuterRef("payout_attempts_from"),
+    )
+    since = OuterRef("payout_attempts_from")
     found = ~Q(year__in=list(policies)) & Q(
-        Exists(failed.filter(attempt__gte=DEFAULT_MAX_ATTEMPTS))
+        Exists(failed.filter(attempt__gte=since + DEFAULT_MAX_ATTEMPTS))
     )
     for year, policy in policies.items():
-        condition = Q(Exists(failed.filter(attempt__gte=policy.max_attempts)))
+        condition = Q(Exists(failed.filter(attempt__gte=since + policy.max_attempts)))
         if policy.retry_codes is not None:
             condition |= Q(Exists(failed.exclude(bank_code__in=policy.retry_codes)))
         found |= Q(year=year) & condition
@@ -119,6 +127,49 @@ def follow_up() -> QuerySet[Claim]:
         )
         .order_by("decided_at", "pk")
     )
+
+
+def release(*, claim_id: int, actor, reason: str, request=None) -> Claim:
+    """Put a claim of the follow-up list back for payment (SPEC C4): the member's card was
+    put right, so the failures so far no longer count toward the limit. A reason is
+    required; the claim's history and the audit log keep it. Refused for a claim that is not
+    waiting for a person, and for a member still without a union card."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ClaimError("reason", _("Give the reason."), "reason")
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None or not follow_up().filter(pk=claim_id).exists():
+            raise ClaimError(
+                "not_followed_up",
+                _("This claim is not waiting for a person: reload the page."),
+            )
+        if not Member.objects.filter(pk=claim.member_id).exclude(union_card_encrypted="").exists():
+            raise ClaimError(
+                "no_card",
+                _("The member has no union card on file: record the card first."),
+            )
+        failed = PayoutItem.objects.filter(claim=claim, outcome=PayoutOutcome.FAILED)
+        claim.payout_attempts_from = failed.aggregate(last=Max("attempt"))["last"] or 0
+        claim.save(update_fields=["payout_attempts_from", "updated_at"])
+        ClaimEvent.objects.create(
+            claim=claim,
+            from_state=claim.state,
+            to_state=claim.state,
+            reason=(_("Put back for payment: %(reason)s") % {"reason": reason})[:500],
+            actor=_user(actor),
+            actor_label=_label(actor),
+            at=timezone.now(),
+        )
+        record_event(
+            action=Action.CLAIM_CHANGE,
+            actor=actor,
+            target=claim,
+            request=request,
+            summary=f"#{claim.pk} payout released",
+            data={"released_from_attempt": claim.payout_attempts_from, "reason": reason[:200]},
+        )
+    return claim
 
 
 def _number() -> str:

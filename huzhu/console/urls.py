@@ -112,6 +112,11 @@ urlpatterns = [
         views_payouts.follow_up,
         name="finance_payout_follow_up",
     ),
+    path(
+        "finance/payouts/follow-up/<int:claim_pk>/release",
+        views_payouts.release,
+        name="finance_payout_release",
+    ),
     path("finance/payouts/<int:batch_pk>/", views_payouts.batch, name="finance_payout"),
     path(
         "finance/payouts/<int:batch_pk>/request-file",

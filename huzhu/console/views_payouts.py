@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huzhu.accounts import roles
 from huzhu.audit.actions import Action
@@ -28,6 +28,7 @@ from huzhu.claims.models import (
     PayoutOutcome,
     RefusedPayoutFile,
 )
+from huzhu.claims.rules import ClaimError
 from huzhu.console.access import require, staff_view
 from huzhu.console.views_finance import (
     ResultForm,
@@ -195,5 +196,32 @@ def follow_up(request):
     return render(
         request,
         "console/finance/payout_follow_up.html",
-        {"page": page, "query": "", "settled": PayoutBatchState.SETTLED},
+        {
+            "page": page,
+            "query": "",
+            "settled": PayoutBatchState.SETTLED,
+            "can_run": roles.can_do_finance(request.user.role),
+        },
     )
+
+
+@require_POST
+@staff_view
+@require(roles.can_do_finance)
+def release(request, claim_pk: int):
+    """Put a followed-up claim back for payment once the member's card is right (SPEC C4)."""
+    try:
+        claim = payouts.release(
+            claim_id=claim_pk,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ClaimError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("Claim #%(pk)s goes into the next payout batch.") % {"pk": claim.pk},
+        )
+    return redirect("console:finance_payout_follow_up")

@@ -31,6 +31,7 @@ from huzhu.claims.models import (
 from huzhu.ledger import reconcile
 from huzhu.ledger.models import EntryKind, LedgerEntry
 from huzhu.ledger.services import correct
+from huzhu.members.models import Member
 from huzhu.members.sms import OutboxSender
 from huzhu.payments.bankfile import ENCODING, PaymentFileError, money
 from tests.claims.helpers import approved, hospital_facts, paid_member
@@ -183,6 +184,44 @@ def test_c4_d6_a_failed_payout_is_retried_then_listed_for_follow_up(
     assert listed[0].attempts == limit and listed[0].last_message == "户名不符"
     assert not LedgerEntry.objects.exists()
     assert balanced()
+
+
+def test_c4_finance_puts_a_followed_up_claim_back_and_the_limit_counts_afresh(tree, reviewers):
+    claim = approved_claim(tree, reviewers)
+    limit = payouts.current_policies()[2022].max_attempts
+    for _attempt in range(limit):
+        batch = payouts.create_payout_batch(actor=None)
+        payouts.apply_payout_result(content=answer(batch, {claim: "name_mismatch"}), actor=None)
+    assert [c.pk for c in payouts.follow_up()] == [claim.pk]
+    with pytest.raises(payouts.ClaimError) as refused:
+        payouts.release(claim_id=claim.pk, actor=reviewers.district, reason=" ")
+    assert refused.value.field == "reason"
+    payouts.release(claim_id=claim.pk, actor=reviewers.district, reason="已与职工核对户名")
+    assert not payouts.follow_up().exists()
+    event = claim.events.order_by("-pk").first()
+    assert "已与职工核对户名" in event.reason and event.actor == reviewers.district
+    # Released again at once: it is no longer waiting for a person.
+    with pytest.raises(payouts.ClaimError):
+        payouts.release(claim_id=claim.pk, actor=reviewers.district, reason="再次")
+    # The limit counts again from the release: as many new tries as the policy allows.
+    for attempt in range(1, limit + 1):
+        batch = payouts.create_payout_batch(actor=None)
+        assert batch is not None, attempt
+        assert PayoutItem.objects.get(batch=batch).attempt == limit + attempt
+        payouts.apply_payout_result(content=answer(batch, {claim: "name_mismatch"}), actor=None)
+    assert payouts.create_payout_batch(actor=None) is None
+    assert [c.pk for c in payouts.follow_up()] == [claim.pk]
+
+
+def test_c4_a_claim_whose_member_has_no_card_is_not_put_back(tree, reviewers):
+    claim = approved_claim(tree, reviewers)
+    Member.objects.filter(pk=claim.member_id).update(
+        union_card_encrypted="", union_card_hash=None, union_card_masked=""
+    )
+    assert [c.pk for c in payouts.follow_up()] == [claim.pk]
+    with pytest.raises(payouts.ClaimError) as refused:
+        payouts.release(claim_id=claim.pk, actor=reviewers.district, reason="已核对")
+    assert refused.value.code == "no_card"
 
 
 def test_c4_a_failed_payout_goes_into_the_next_batch_and_is_paid(

@@ -133,6 +133,19 @@ def test_c4_the_follow_up_list_shows_payouts_that_failed_too_often(client, finan
     html = page.content.decode()
     assert page.status_code == 200
     assert f"#{claim.pk}" in html and "卡号不存在" in html
+    # Finance puts it back once the card is checked; the next batch takes it.
+    answer = client.post(
+        reverse("console:finance_payout_release", args=[claim.pk]),
+        {"reason": "职工已更换工会卡"},
+        follow=True,
+    )
+    assert "将进入下一个支付批次" in answer.content.decode()
+    batch = payouts.create_payout_batch(actor=None)
+    assert batch is not None and PayoutItem.objects.get(batch=batch).claim_id == claim.pk
+    refused = client.post(
+        reverse("console:finance_payout_release", args=[claim.pk]), {"reason": "再次"}, follow=True
+    )
+    assert "不在人工跟进列表中" in refused.content.decode()
 
 
 def test_s1_the_auditor_reads_the_payout_pages_and_every_post_is_refused(client, people, claim):
