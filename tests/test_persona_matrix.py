@@ -177,6 +177,10 @@ MATRIX = [
     # is refused by its state); cases are read in scope; finance records repayments.
     ("POST", "console:claim_recover", "claim",
                                             (302, 403, 403, 403, 302, 403, 403, 302, 302)),
+    # A union's staff send more for a returned claim on the member's behalf ("claim" is only
+    # submitted: refused by its state, nothing written).
+    ("POST", "console:claim_resend", "claim",
+                                            (302, 302, 302, 404, 302, 403, 403, 302, 302)),
     ("GET", "console:recoveries", None,     (302, 200, 200, 200, 200, 200, 200, 302, 302)),
     ("POST", "console:recovery_repay", "recovery",
                                             (302, 403, 403, 403, 302, 302, 403, 302, 302)),

@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 from huzhu.calcfront.pages import blank_stay
 from huzhu.claims import rules, services
 from huzhu.claims.documents import DocumentRefused, kind_label, uploads_by_kind, with_documents
-from huzhu.claims.forms import ClaimForm, ClaimStayFormSet, claim_facts, stays_initial
+from huzhu.claims.forms import (
+    ClaimForm,
+    ClaimStayFormSet,
+    claim_facts,
+    claim_facts_stays,
+    stays_initial,
+)
 from huzhu.claims.models import Claim, ClaimState, DocumentKind
 from huzhu.enrollment.models import Enrollment
 from huzhu.members.models import Member
@@ -359,3 +365,54 @@ def _submit(request, *, members, actor, years, base) -> dict | Claim:
     return _step_two(
         base, member=member, facts=facts, answer=answer, token=token, error=error, errors=errors
     )
+
+
+NOTE_CHARS = 500
+
+
+def asks_stays(claim: Claim) -> bool:
+    """A claim that waited for settlement is sent back with its stays answered again."""
+    return claim.state == ClaimState.NEEDS_SETTLEMENT and claim.benefit == "hospitalization"
+
+
+def resend(request, *, claim: Claim, actor) -> tuple[int, dict] | None:
+    """More documents and a note for a returned claim; for one that waited for settlement,
+    the stays answered again too (C2: back to submitted). Sent by the member (`actor` None)
+    or by a union clerk for the member. None when sent; else the status and what the page
+    shows (the refusal, the stays or document inputs with their errors)."""
+    note = " ".join(request.POST.get("note", "").split())[:NOTE_CHARS]
+    facts: dict | None = None
+    details: list[services.StayDetails] = []
+    if asks_stays(claim):
+        stays = ClaimStayFormSet(request.POST, prefix="stay")
+        if stays.is_damaged() or not stays.is_valid():
+            return 400, {"stays": stays}
+        facts, details = claim_facts_stays(claim.facts, stays)
+    offered = [d.kind for d in document_inputs(claim.benefit)]
+    files = uploads_by_kind(request.FILES, offered)
+    if not files and not note and facts is None:
+        return 400, {"error": _("Add the documents asked for, or a note saying what you send.")}
+    try:
+        with_documents(
+            files=files,
+            unit_path=claim.unit_path,
+            actor=actor,
+            request=request,
+            already=claim.documents.count(),
+            then=lambda documents: services.resend(
+                claim_id=claim.pk,
+                member=claim.member,
+                actor=actor,
+                facts=facts,
+                documents=documents,
+                stays=details,
+                note=note,
+                request=request,
+            ),
+        )
+    except DocumentRefused as exc:
+        inputs = document_inputs(claim.benefit, {exc.field: exc.message})
+        return 400, {"error": exc.message, "document_inputs": inputs}
+    except services.ClaimError as exc:
+        return 400, {"error": exc.message}
+    return None

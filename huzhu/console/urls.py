@@ -148,6 +148,7 @@ urlpatterns = [
     ),
     path("claims/<int:pk>/send-back", views_claims.claim_send_back, name="claim_send_back"),
     path("claims/<int:pk>/recover", views_claims.claim_recover, name="claim_recover"),
+    path("claims/<int:pk>/resend", views_claims.claim_resend, name="claim_resend"),
     path("recoveries/", views_recovery.recoveries, name="recoveries"),
     path("recoveries/<int:pk>/repay", views_recovery.recovery_repay, name="recovery_repay"),
     path("calculator/", views.calculator, name="calculator"),

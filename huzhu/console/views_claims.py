@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from huzhu.accounts import roles
-from huzhu.claims import recovery, review, rules, selectors, services
+from huzhu.calcfront.pages import blank_stay
+from huzhu.claims import pages, recovery, review, rules, selectors, services
+from huzhu.claims.forms import ClaimStayFormSet, stays_initial
 from huzhu.claims.models import ClaimState, RecoveryMethod
 from huzhu.console.access import require, staff_view, unit_filter
 from huzhu.console.views_enrollment import _int, _years
@@ -113,7 +115,10 @@ def claims(request):
 @staff_view
 @require(roles.can_read_claims)
 def claim(request, pk: int):
-    found = selectors.claim_for(user=request.user, pk=pk)
+    return _claim_page(request, selectors.claim_for(user=request.user, pk=pk))
+
+
+def _claim_page(request, found, *, status: int = 200, **extra):
     policy = current_policies().get(found.year)
     stays = list(found.stays.all())
     trial, trial_error = review.current_trial(found)
@@ -153,8 +158,55 @@ def claim(request, pk: int):
             "recovery_methods": RecoveryMethod.choices,
             "recoveries": list(found.recoveries.order_by("opened_at", "pk")),
             "needs_second_from": rules.SECOND_APPROVAL_FROM,
+            **_resend_context(request, found, extra),
         },
+        status=status,
     )
+
+
+def _resend_context(request, found, extra: dict) -> dict:
+    """A union clerk sends more for a returned claim on the member's behalf (C1, C2)."""
+    may = roles.can_submit_claims(request.user.role) and found.state in rules.MEMBER_MAY_RESEND
+    if not may:
+        return {"may_resend": False}
+    context = {
+        "may_resend": True,
+        "note_chars": pages.NOTE_CHARS,
+        "document_inputs": pages.document_inputs(found.benefit),
+        **extra,
+    }
+    if pages.asks_stays(found):
+        context.setdefault(
+            "stays",
+            ClaimStayFormSet(
+                prefix="stay", initial=stays_initial(found.facts, pages.claim_details(found))
+            ),
+        )
+        context["stay_template_html"] = blank_stay(formset=ClaimStayFormSet)
+    return context
+
+
+@require_POST
+@staff_view
+@require(roles.can_submit_claims)
+def claim_resend(request, pk: int):
+    """More documents, a note, and for a claim that waited for settlement its stays, sent by
+    a union clerk for the member (the member can do the same in the portal)."""
+    found = selectors.claim_for(user=request.user, pk=pk)
+    if found.state not in rules.MEMBER_MAY_RESEND:
+        messages.error(
+            request,
+            _("The claim is now “%(state)s”: nothing can be added to it.")
+            % {"state": rules.state_label(found.state)},
+        )
+        return redirect("console:claim", pk=found.pk)
+    refused = pages.resend(request, claim=found, actor=request.user)
+    if refused is not None:
+        status, context = refused
+        error = context.pop("error", "")
+        return _claim_page(request, found, status=status, resend_error=error, **context)
+    messages.success(request, _("Sent for the member: the claim is submitted again."))
+    return redirect("console:claim", pk=found.pk)
 
 
 STEP_LABELS = {

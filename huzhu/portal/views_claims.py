@@ -10,13 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huzhu.calcfront.pages import blank_stay
 from huzhu.claims import pages, rules, selectors, services
-from huzhu.claims.documents import DocumentRefused, uploads_by_kind, with_documents
-from huzhu.claims.forms import ClaimStayFormSet, claim_facts_stays, stays_initial
+from huzhu.claims.forms import ClaimStayFormSet, stays_initial
 from huzhu.claims.models import Claim, ClaimState
 from huzhu.files.responses import stored_response
 from huzhu.portal.views import member_view
-
-NOTE_CHARS = 500
 
 
 @require_GET
@@ -57,12 +54,12 @@ def _claim_page(request, claim: Claim, *, status=200, **extra):
         "explanation": decision.answer.get("explanation", []) if decision else [],
         "may_resend": claim.state in rules.MEMBER_MAY_RESEND,
         "sent": request.GET.get("sent", ""),
-        "note_chars": NOTE_CHARS,
+        "note_chars": pages.NOTE_CHARS,
         **extra,
     }
     if context["may_resend"]:
         context.setdefault("document_inputs", pages.document_inputs(claim.benefit))
-        if _asks_stays(claim):
+        if pages.asks_stays(claim):
             context.setdefault(
                 "stays",
                 ClaimStayFormSet(
@@ -72,10 +69,6 @@ def _claim_page(request, claim: Claim, *, status=200, **extra):
             )
             context["stay_template_html"] = blank_stay(formset=ClaimStayFormSet)
     return render(request, "portal/claim.html", context, status=status)
-
-
-def _asks_stays(claim: Claim) -> bool:
-    return claim.state == ClaimState.NEEDS_SETTLEMENT and claim.benefit == "hospitalization"
 
 
 @require_GET
@@ -98,45 +91,10 @@ def claim_resend(request, pk: int):
             error=_("The claim is now “%(state)s”: nothing can be added to it.")
             % {"state": rules.state_label(claim.state)},
         )
-    note = " ".join(request.POST.get("note", "").split())[:NOTE_CHARS]
-    facts: dict | None = None
-    details: list[services.StayDetails] = []
-    if _asks_stays(claim):
-        stays = ClaimStayFormSet(request.POST, prefix="stay")
-        if stays.is_damaged() or not stays.is_valid():
-            return _claim_page(request, claim, status=400, stays=stays)
-        facts, details = claim_facts_stays(claim.facts, stays)
-    offered = [d.kind for d in pages.document_inputs(claim.benefit)]
-    files = uploads_by_kind(request.FILES, offered)
-    if not files and not note and facts is None:
-        return _claim_page(
-            request,
-            claim,
-            status=400,
-            error=_("Add the documents asked for, or a note saying what you send."),
-        )
-    try:
-        with_documents(
-            files=files,
-            unit_path=claim.unit_path,
-            actor=None,
-            request=request,
-            already=claim.documents.count(),
-            then=lambda documents: services.resend(
-                claim_id=claim.pk,
-                member=claim.member,
-                facts=facts,
-                documents=documents,
-                stays=details,
-                note=note,
-                request=request,
-            ),
-        )
-    except DocumentRefused as exc:
-        inputs = pages.document_inputs(claim.benefit, {exc.field: exc.message})
-        return _claim_page(request, claim, status=400, error=exc.message, document_inputs=inputs)
-    except services.ClaimError as exc:
-        return _claim_page(request, claim, status=400, error=exc.message)
+    refused = pages.resend(request, claim=claim, actor=None)
+    if refused is not None:
+        status, extra = refused
+        return _claim_page(request, claim, status=status, **extra)
     return redirect(reverse("portal:claim", args=[claim.pk]) + "?sent=1")
 
 

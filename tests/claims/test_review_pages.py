@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +25,7 @@ from tests.claims.helpers import (
     illness_facts,
     injury_facts,
     paid_member,
+    photo_bytes,
     stay,
     submit,
 )
@@ -491,3 +493,49 @@ def test_no_query_value_gives_a_500(client, tree, reviewers, value):
     assert client.get(reverse("console:claim", args=[big])).status_code == 404
     assert client.get(reverse("console:claim_document", args=[claim.pk, big])).status_code == 404
     assert client.post(reverse("console:claim_approve", args=[big])).status_code == 404
+
+
+def test_c1_c2_a_clerk_sends_more_for_a_returned_claim_on_the_members_behalf(
+    client, tree, reviewers
+):
+    claim = submit(paid_member(tree.hutang_union), actor=reviewers.clerk)
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    services.return_claim(claim_id=claim.pk, actor=reviewers.agency, reason="请补充出院小结")
+    sign_in(client, reviewers.clerk)
+    page = client.get(reverse("console:claim", args=[claim.pk])).content.decode()
+    assert 'id="claim-resend"' in page and "代职工补充材料" in page
+    url = reverse("console:claim_resend", args=[claim.pk])
+    empty = client.post(url, {"note": ""})
+    assert empty.status_code == 400 and "claim-resend-error" in empty.content.decode()
+    photo = SimpleUploadedFile("出院小结.jpg", photo_bytes(colour=(9, 9, 9)), "image/jpeg")
+    sent = client.post(url, {"note": "已补出院小结", "doc-discharge": photo})
+    assert sent.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "submitted"
+    event = claim.events.order_by("-pk").first()
+    assert event.actor == reviewers.clerk and event.reason == "已补出院小结"
+    assert claim.documents.filter(kind="discharge").count() == 2
+    # Sent again: the claim is no longer returned, nothing is added.
+    events = claim.events.count()
+    again = client.post(url, {"note": "再次"}, follow=True)
+    assert "已提交" in again.content.decode() and claim.events.count() == events
+
+
+def test_s1_staff_of_another_town_cannot_send_for_a_hutang_claim(client, tree, reviewers):
+    claim = submit(paid_member(tree.hutang_union))
+    services.start_review(claim_id=claim.pk, actor=reviewers.agency)
+    services.return_claim(claim_id=claim.pk, actor=reviewers.agency, reason="补材料")
+    niutang = make_user("niutang_resend", Role.ORG_ADMIN, tree.niutang)
+    sign_in(client, niutang)
+    assert (
+        client.post(reverse("console:claim_resend", args=[claim.pk]), {"note": "x"}).status_code
+        == 404
+    )
+    auditor = make_user("auditor_resend", Role.AUDITOR, tree.district)
+    sign_in(client, auditor)
+    assert (
+        client.post(reverse("console:claim_resend", args=[claim.pk]), {"note": "x"}).status_code
+        == 403
+    )
+    claim.refresh_from_db()
+    assert claim.state == "returned"
