@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from huzhu.accounts.types import Actor
 from huzhu.audit.actions import Action
 from huzhu.audit.services import record_event
-from huzhu.claims import notify
+from huzhu.claims import notify, services
 from huzhu.claims.models import (
     Claim,
     ClaimEvent,
@@ -134,9 +134,7 @@ def release(*, claim_id: int, actor, reason: str, request=None) -> Claim:
     put right, so the failures so far no longer count toward the limit. A reason is
     required; the claim's history and the audit log keep it. Refused for a claim that is not
     waiting for a person, and for a member still without a union card."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ClaimError("reason", _("Give the reason."), "reason")
+    reason = services.required_reason(reason)
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None or not follow_up().filter(pk=claim_id).exists():
@@ -152,14 +150,10 @@ def release(*, claim_id: int, actor, reason: str, request=None) -> Claim:
         failed = PayoutItem.objects.filter(claim=claim, outcome=PayoutOutcome.FAILED)
         claim.payout_attempts_from = failed.aggregate(last=Max("attempt"))["last"] or 0
         claim.save(update_fields=["payout_attempts_from", "updated_at"])
-        ClaimEvent.objects.create(
-            claim=claim,
-            from_state=claim.state,
-            to_state=claim.state,
-            reason=(_("Put back for payment: %(reason)s") % {"reason": reason})[:500],
+        services.note(
+            claim,
             actor=_user(actor),
-            actor_label=_label(actor),
-            at=timezone.now(),
+            reason=_("Put back for payment: %(reason)s") % {"reason": reason},
         )
         record_event(
             action=Action.CLAIM_CHANGE,

@@ -21,7 +21,6 @@ from huzhu.audit.services import record_event
 from huzhu.claims import rules, services
 from huzhu.claims.models import (
     BenefitEntryKind,
-    ClaimEvent,
     ClaimState,
     RecoveryCase,
     RecoveryMethod,
@@ -63,9 +62,7 @@ def open_recovery(
     """Record exclusions found after payment (B-X1, B-X2) on a paid claim. When the year's
     entitlement falls below what was paid, a recovery case is opened for the difference and
     the claim becomes `recovered`; otherwise the finding is kept and nothing is owed (None)."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ClaimError("reason", _("Give the reason for the recovery."), "reason")
+    reason = services.required_reason(reason, _("Give the reason for the recovery."))
     if method not in RecoveryMethod.values:
         raise ClaimError("method", _("Choose how the money is recovered."), "method")
     with transaction.atomic():
@@ -82,20 +79,13 @@ def open_recovery(
             data={"exclusions": services.exclusions_json(exclusions), "reason": reason[:200]},
         )
         if amount <= 0:
-            ClaimEvent.objects.create(
-                claim=claim,
-                from_state=claim.state,
-                to_state=claim.state,
-                reason=(
-                    _(
-                        "Exclusion found after payment; the year's entitlement is unchanged: "
-                        "%(reason)s"
-                    )
-                    % {"reason": reason}
-                )[:500],
+            services.note(
+                claim,
                 actor=actor,
-                actor_label=actor.get_username(),
-                at=timezone.now(),
+                reason=_(
+                    "Exclusion found after payment; the year's entitlement is unchanged: %(reason)s"
+                )
+                % {"reason": reason},
             )
             return None
         services.book(

@@ -1,6 +1,6 @@
 """Claims from submission to decision (SPEC B0, C1–C3, C5, B-H4, B-X3).
 
-Every change goes through `_move`, which checks the transition, writes the claim's event
+Every change of state goes through `move`, which checks the transition, writes the claim's event
 (who, when, why, and what the member is told) and the audit row, and tells the member
 after the transaction commits. Every amount is decided by the calculator with
 `already_paid` read from the benefit ledger (`already_paid`), under a lock on the member,
@@ -349,24 +349,41 @@ def _documents(claim: Claim, documents: Sequence[tuple[str, StoredFile]], actor:
     ClaimDocument.objects.bulk_create(added)
 
 
+def _kept(details: Sequence[StayDetails], count: int) -> list[tuple]:
+    """Each stay's details as they are kept (discharge day, hospital, invoice number): the
+    text cleaned and the invoice number folded (C6), one per stay of the facts."""
+    found = []
+    for index in range(count):
+        extra = details[index] if index < len(details) else StayDetails()
+        found.append(
+            (
+                extra.discharged_on,
+                rules.stay_text(extra.hospital)[:100],
+                rules.invoice_number(extra.invoice_number)[:40],
+            )
+        )
+    return found
+
+
 def _stays(claim: Claim, facts: dict, details: Sequence[StayDetails]) -> None:
     ClaimStay.objects.filter(claim=claim).delete()
     if claim.benefit != "hospitalization":
         return
-    rows = []
-    for index, episode in enumerate(facts["episodes"]):
-        extra = details[index] if index < len(details) else StayDetails()
-        rows.append(
-            ClaimStay(
-                claim=claim,
-                member_id=claim.member_id,
-                index=index,
-                admitted_on=datetime.date.fromisoformat(episode["admitted_on"]),
-                discharged_on=extra.discharged_on,
-                hospital=rules.stay_text(extra.hospital)[:100],
-                invoice_number=rules.invoice_number(extra.invoice_number)[:40],
-            )
+    episodes = facts["episodes"]
+    rows = [
+        ClaimStay(
+            claim=claim,
+            member_id=claim.member_id,
+            index=index,
+            admitted_on=datetime.date.fromisoformat(episode["admitted_on"]),
+            discharged_on=discharged_on,
+            hospital=hospital,
+            invoice_number=invoice,
         )
+        for index, (episode, (discharged_on, hospital, invoice)) in enumerate(
+            zip(episodes, _kept(details, len(episodes)), strict=True)
+        )
+    ]
     ClaimStay.objects.bulk_create(rows)
 
 
@@ -401,16 +418,7 @@ def _same_submission(
         state=S.SUBMITTED,
         submitted_at__gte=timezone.now() - REPEAT_WINDOW,
     ).order_by("-submitted_at", "-pk")
-    episodes = range(len(facts.get("episodes") or []))
-    details = [stays[i] if i < len(stays) else StayDetails() for i in episodes]
-    wanted = [
-        [
-            d.discharged_on,
-            rules.stay_text(d.hospital)[:100],
-            rules.invoice_number(d.invoice_number)[:40],
-        ]
-        for d in details
-    ]
+    wanted = [list(kept) for kept in _kept(stays, len(facts.get("episodes") or []))]
     for claim in recent[:20]:
         if not _same_json(claim.facts, facts):
             continue
@@ -577,16 +585,21 @@ def record_exclusions(
             summary=f"#{claim.pk}",
             data={"exclusions": exclusions_json(exclusions), "reason": reason[:200]},
         )
-        ClaimEvent.objects.create(
-            claim=claim,
-            from_state=claim.state,
-            to_state=claim.state,
-            reason=(reason or _("Exclusions recorded"))[:500],
-            actor=actor,
-            actor_label=_label(actor),
-            at=timezone.now(),
-        )
+        note(claim, actor=actor, reason=reason or _("Exclusions recorded"))
     return claim
+
+
+def note(claim: Claim, *, actor: User | None, reason: str) -> ClaimEvent:
+    """A finding or an act kept in the claim's history that leaves its state as it is."""
+    return ClaimEvent.objects.create(
+        claim=claim,
+        from_state=claim.state,
+        to_state=claim.state,
+        reason=reason[:500],
+        actor=actor,
+        actor_label=_label(actor),
+        at=timezone.now(),
+    )
 
 
 def exclusions_json(exclusions) -> object:
@@ -614,7 +627,7 @@ def write_exclusions(claim: Claim, exclusions) -> None:
 
 def return_claim(*, claim_id: int, actor: User, reason: str, request=None) -> Claim:
     """C2: in_review → returned; the reason is what the member is asked for."""
-    reason = _required(reason)
+    reason = required_reason(reason)
     with transaction.atomic():
         claim = locked_claim(claim_id)
         check_state(claim, S.IN_REVIEW)
@@ -630,10 +643,12 @@ def return_claim(*, claim_id: int, actor: User, reason: str, request=None) -> Cl
     return claim
 
 
-def _required(reason: str) -> str:
+def required_reason(reason: str, message: str = "") -> str:
+    """A reason a person must give (to return, reject, recover, put back): on one line, at
+    most 500 characters; ClaimError naming `reason` when there is none."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ClaimError("reason", _("Give the reason."), "reason")
+        raise ClaimError("reason", message or _("Give the reason."), "reason")
     return reason[:500]
 
 
@@ -641,7 +656,7 @@ def reject(*, claim_id: int, actor: User, reason: str, request=None) -> Claim:
     """C2, C3: in_review → rejected with a reason the member sees. The decision of that
     moment is kept: a claim rejected only because the year's total is still under the
     lowest tier counts toward the year when a later stay lifts it (B-H4)."""
-    reason = _required(reason)
+    reason = required_reason(reason)
     with transaction.atomic():
         claim = locked_claim(claim_id)
         check_state(claim, S.IN_REVIEW)
@@ -766,7 +781,7 @@ def second_approve(*, claim_id: int, actor: User, note: str = "", request=None) 
 def send_back_to_review(*, claim_id: int, actor: User, reason: str, request=None) -> Claim:
     """C3: the second approver does not agree: the grant is reversed in the benefit ledger
     and the claim is reviewed again."""
-    reason = _required(reason)
+    reason = required_reason(reason)
     with transaction.atomic():
         claim = locked_claim(claim_id)
         check_state(claim, S.AWAITING_SECOND)
