@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from huzhu.claims.models import ClaimState, DocumentKind
 from huzhu.tabular import CONTROL
@@ -136,14 +135,6 @@ def stay_text(text: str) -> str:
 class Signal:
     code: str
     text: str
-
-
-SIGNAL_LABELS = {
-    "duplicate_invoice": gettext_lazy("The same invoice number is in another claim"),
-    "soon_after_signing": gettext_lazy("Claim soon after enrollment"),
-    "overlapping_stays": gettext_lazy("Overlapping hospital stays"),
-    "before_coverage": gettext_lazy("A stay before the coverage period"),
-}
 
 
 @dataclass(frozen=True)
